@@ -1,0 +1,1 @@
+"""Users, login and sessions, organisations, teams, memberships and API tokens."""

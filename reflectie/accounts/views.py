@@ -1,0 +1,352 @@
+"""Login, logout, second factor, password and account pages."""
+
+from __future__ import annotations
+
+import io
+import time
+from urllib.parse import urlsplit
+
+import segno
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
+
+from reflectie.accounts import forms, services
+from reflectie.accounts.models import User
+from reflectie.accounts.sessions import start_session
+from reflectie.db import db
+from reflectie.errors import Invalid
+from reflectie.extensions import limiter
+from reflectie.forms import apply_errors
+from reflectie.permissions import member, public, scoped
+
+bp = Blueprint("accounts", __name__)
+
+PENDING_SECONDS = 300  # time to type the second factor after the password
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login (R-18)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.home")
+
+
+def _account_key() -> str:
+    return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _pending_key() -> str:
+    return f"login-2fa:{session.get('pending_2fa', {}).get('uid', request.remote_addr)}"
+
+
+def _login_ip_limit() -> str:
+    return str(current_app.config["RATELIMIT_LOGIN_IP"])
+
+
+def _login_account_limit() -> str:
+    return str(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
+
+
+def _failed(response: object) -> bool:
+    return getattr(response, "status_code", 200) != 302
+
+
+def _complete_login(user: User, *, remember: bool, next_url: str) -> ResponseReturnValue:
+    session.clear()  # nothing from before the login survives it (session fixation)
+    login_user(user, remember=remember, fresh=True)
+    start_session(remember=remember)
+    services.note_login(user)
+    db.session.commit()
+    return redirect(safe_next(next_url))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(_login_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = forms.LoginForm()
+    next_url = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            db.session.commit()  # keeps the audit row of the failed attempt
+            # One message for an unknown e-mail and a wrong password: nothing is revealed.
+            form.form_errors.append(_("Het e-mailadres of het wachtwoord klopt niet."))
+            return render_template("accounts/login.html", form=form), 200
+        if user.totp_enabled:
+            db.session.commit()  # a rehash on login must not wait for the second factor
+            session.clear()
+            session["pending_2fa"] = {
+                "uid": user.id,
+                "gen": user.session_generation,
+                "remember": bool(form.remember.data),
+                "next": next_url,
+                "at": time.time(),
+            }
+            return redirect(url_for("accounts.login_2fa"))
+        return _complete_login(user, remember=bool(form.remember.data), next_url=next_url)
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/login/tweestaps", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(_login_account_limit, key_func=_pending_key, methods=["POST"], deduct_when=_failed)
+def login_2fa() -> ResponseReturnValue:
+    pending = session.get("pending_2fa")
+    user = db.session.get(User, pending["uid"]) if pending else None
+    if (
+        pending is None
+        or user is None
+        or not user.active
+        or user.session_generation != pending["gen"]
+        or time.time() - pending["at"] > PENDING_SECONDS
+    ):
+        session.pop("pending_2fa", None)
+        flash(_("Log opnieuw in."), "info")
+        return redirect(url_for("accounts.login"))
+    form = forms.SecondFactorForm()
+    if form.validate_on_submit():
+        if services.verify_second_factor(user, form.code.data):
+            return _complete_login(user, remember=pending["remember"], next_url=pending["next"])
+        db.session.commit()  # the failed attempt is audited
+        form.code.errors = [_("Deze code klopt niet, of is al gebruikt.")]
+    return render_template("accounts/login_2fa.html", form=form)
+
+
+@bp.post("/logout")
+@public
+def logout() -> ResponseReturnValue:
+    # Public so that a visitor whose session already ended still gets a clean answer.
+    form = forms.EmptyForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        services.end_all_sessions(current_user, reason="logout")
+        db.session.commit()
+    logout_user()
+    session.clear()
+    response = make_response(render_template("accounts/logged_out.html"))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@member
+def account() -> ResponseReturnValue:
+    form = forms.PreferencesForm(locale=current_user.locale)
+    if form.validate_on_submit():
+        try:
+            services.set_locale(current_user, form.locale.data)
+        except Invalid as err:
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Uw voorkeuren zijn opgeslagen."), "success")
+            return redirect(url_for(".account"))
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        action_form=forms.EmptyForm(),
+        recovery_left=services.unused_recovery_codes(current_user),
+        requires_2fa=services.requires_2fa(current_user),
+    )
+
+
+@bp.route("/account/wachtwoord", methods=["GET", "POST"])
+@member
+def change_password() -> ResponseReturnValue:
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, current=form.current_password.data, new=form.new_password.data
+            )
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            # Every other session ended; this one carries on with the new generation.
+            login_user(current_user, remember=session.get("remembered", False))
+            flash(_("Uw wachtwoord is gewijzigd. Op andere apparaten bent u uitgelogd."), "success")
+            return redirect(url_for(".account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.post("/account/overal-uitloggen")
+@member
+def logout_everywhere() -> ResponseReturnValue:
+    if forms.EmptyForm().validate_on_submit():
+        services.end_all_sessions(current_user)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    response = make_response(render_template("accounts/logged_out.html", everywhere=True))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+def _qr_svg(uri: str) -> Markup:
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(
+        buffer, kind="svg", scale=5, xmldecl=False, svgns=True, title="QR-code"
+    )
+    # segno's own SVG output from a URI we built: no user-controlled markup goes in.
+    return Markup(buffer.getvalue().decode())  # noqa: S704
+
+
+@bp.route("/account/tweestaps", methods=["GET", "POST"])
+@member
+def setup_2fa() -> ResponseReturnValue:
+    if current_user.totp_enabled:
+        return redirect(url_for(".account"))
+    # The candidate secret waits in the (signed) session until a code proves the app has it.
+    secret = session.get("totp_candidate") or services.new_totp_secret()
+    session["totp_candidate"] = secret
+    form = forms.SetupSecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = services.enable_totp(current_user, secret, form.code.data)
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            session.pop("totp_candidate", None)
+            flash(_("Tweestapsverificatie staat aan."), "success")
+            return render_template("accounts/recovery_codes.html", codes=codes)
+    uri = services.totp_uri(current_user, secret)
+    return render_template(
+        "accounts/setup_2fa.html",
+        form=form,
+        secret=secret,
+        qr=_qr_svg(uri),
+        required=services.requires_2fa(current_user),
+    )
+
+
+@bp.route("/account/tweestaps/uit", methods=["GET", "POST"])
+@member
+def disable_2fa() -> ResponseReturnValue:
+    form = forms.PasswordConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.disable_totp(current_user, form.password.data)
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Tweestapsverificatie staat uit."), "success")
+            return redirect(url_for(".account"))
+    return render_template("accounts/disable_2fa.html", form=form)
+
+
+@bp.route("/account/herstelcodes", methods=["GET", "POST"])
+@member
+def recovery_codes() -> ResponseReturnValue:
+    form = forms.PasswordConfirmForm()
+    if not current_user.totp_enabled:
+        return redirect(url_for(".setup_2fa"))
+    if form.validate_on_submit():
+        if services.confirm_password(current_user, form.password.data):
+            codes = services.new_recovery_codes(current_user)
+            db.session.commit()
+            return render_template("accounts/recovery_codes.html", codes=codes)
+        form.password.errors = [_("Uw wachtwoord klopt niet.")]
+    return render_template("accounts/confirm_recovery.html", form=form)
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_ip_limit, methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = forms.ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        # The same answer whether or not the address has an account.
+        flash(
+            _(
+                "Als dit adres bij ons bekend is, ontvangt u binnen enkele minuten een e-mail "
+                "met een link om een nieuw wachtwoord te kiezen."
+            ),
+            "info",
+        )
+        return redirect(url_for(".login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_ip_limit, methods=["POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    form = forms.ResetPasswordForm()
+    try:
+        services.check_reset_token(token)
+    except Invalid as err:
+        return render_template("accounts/reset_invalid.html", message=err.message), 410
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.new_password.data)
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Uw nieuwe wachtwoord is ingesteld. Log ermee in."), "success")
+            return redirect(url_for(".login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@member
+def tokens() -> ResponseReturnValue:
+    form = forms.TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _token, new_token = services.create_token(current_user, form.name.data)
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            form = forms.TokenForm(formdata=None)
+    return render_template(
+        "accounts/tokens.html",
+        form=form,
+        new_token=new_token,
+        tokens=services.user_tokens(current_user),
+        action_form=forms.EmptyForm(),
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/intrekken")
+@scoped("api_token")
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    # The token is looked up among the user's own: another user's id answers 404.
+    if forms.EmptyForm().validate_on_submit():
+        services.revoke_token(current_user, token_id)
+        db.session.commit()
+        flash(_("Het token is ingetrokken."), "success")
+    return redirect(url_for(".tokens"))

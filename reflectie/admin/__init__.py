@@ -1,0 +1,1 @@
+"""The admin area for beheerders: organisations, teams, accounts, memberships, audit log."""

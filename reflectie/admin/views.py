@@ -1,0 +1,271 @@
+"""Admin pages. Every route is @admin: anyone else gets 404, as if the area did not exist."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from reflectie.accounts import forms, services
+from reflectie.accounts.models import Membership, Organisation, Team, User
+from reflectie.audit.models import AuditEvent
+from reflectie.db import db
+from reflectie.errors import Invalid
+from reflectie.forms import apply_errors, choices
+from reflectie.permissions import Role, TeamKind, admin
+
+bp = Blueprint("admin", __name__, url_prefix="/beheer")
+
+
+def _count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+@bp.get("/")
+@admin
+def index() -> ResponseReturnValue:
+    counts = {
+        "organisations": _count(Organisation),
+        "teams": _count(Team),
+        "users": _count(User),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+@bp.route("/organisaties", methods=["GET", "POST"])
+@admin
+def organisations() -> ResponseReturnValue:
+    form = forms.OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = services.create_organisation(
+                current_user,
+                slug=form.slug.data,
+                name=form.name.data,
+                require_2fa=form.require_2fa.data,
+            )
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Organisatie %(name)s is aangemaakt.", name=org.name), "success")
+            return redirect(url_for(".organisations"))
+    rows = db.session.scalars(
+        select(Organisation).options(selectinload(Organisation.teams)).order_by(Organisation.name)
+    ).all()
+    return render_template("admin/organisations.html", form=form, organisations=rows)
+
+
+@bp.route("/organisaties/<int:org_id>", methods=["GET", "POST"])
+@admin
+def organisation(org_id: int) -> ResponseReturnValue:
+    org = services.find(Organisation, id=org_id)
+    form = forms.OrganisationForm(obj=org)
+    del form.slug  # the short name is part of URLs and scripts: it does not change
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(
+                current_user, org, name=form.name.data, require_2fa=form.require_2fa.data
+            )
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("De organisatie is opgeslagen."), "success")
+            return redirect(url_for(".organisations"))
+    return render_template("admin/organisation.html", form=form, org=org)
+
+
+def _organisation_choices(form: forms.TeamForm) -> None:
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    form.organisation_id.choices = choices((o.id, o.name) for o in orgs)
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+@admin
+def teams() -> ResponseReturnValue:
+    form = forms.TeamForm()
+    _organisation_choices(form)
+    if form.validate_on_submit():
+        try:
+            team = services.create_team(
+                current_user,
+                organisation=services.find(Organisation, id=form.organisation_id.data),
+                slug=form.slug.data,
+                name=form.name.data,
+                kind=TeamKind(form.kind.data),
+            )
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Team %(name)s is aangemaakt.", name=team.name), "success")
+            return redirect(url_for(".team", team_id=team.id))
+    rows = db.session.scalars(
+        select(Team)
+        .options(selectinload(Team.organisation), selectinload(Team.memberships))
+        .order_by(Team.name)
+    ).all()
+    return render_template("admin/teams.html", form=form, teams=rows)
+
+
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@admin
+def team(team_id: int) -> ResponseReturnValue:
+    team = services.find(Team, id=team_id)
+    form = forms.TeamForm(obj=team, prefix="team")
+    del form.slug, form.organisation_id
+    member_form = forms.MembershipForm(prefix="member")
+    if request.method == "POST" and "team-name" in request.form and form.validate():
+        try:
+            services.update_team(
+                current_user, team, name=form.name.data, kind=TeamKind(form.kind.data)
+            )
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Het team is opgeslagen."), "success")
+            return redirect(url_for(".team", team_id=team.id))
+    if request.method == "POST" and "member-email" in request.form and member_form.validate():
+        user = services.get_user_by_email(member_form.email.data)
+        if user is None:
+            member_form.email.errors = [_("Er is geen account met dit e-mailadres.")]
+        else:
+            services.set_membership(
+                current_user, team=team, user=user, role=Role(member_form.role.data)
+            )
+            db.session.commit()
+            flash(_("%(name)s is toegevoegd aan het team.", name=user.name), "success")
+            return redirect(url_for(".team", team_id=team.id))
+    members = db.session.scalars(
+        select(Membership)
+        .where(Membership.team_id == team.id)
+        .options(selectinload(Membership.user))
+        .join(User)
+        .order_by(User.name)
+    ).all()
+    return render_template(
+        "admin/team.html",
+        team=team,
+        form=form,
+        member_form=member_form,
+        members=members,
+        role_forms={m.id: forms.RoleForm(prefix=f"role{m.id}", role=str(m.role)) for m in members},
+        action_form=forms.EmptyForm(),
+    )
+
+
+@bp.post("/lidmaatschappen/<int:membership_id>")
+@admin
+def membership(membership_id: int) -> ResponseReturnValue:
+    membership = services.find(Membership, id=membership_id)
+    team_id = membership.team_id
+    if request.form.get("action") == "remove":
+        if forms.EmptyForm().validate_on_submit():
+            services.remove_membership(current_user, membership)
+            db.session.commit()
+            flash(_("Het lidmaatschap is beëindigd."), "success")
+    else:
+        form = forms.RoleForm(prefix=f"role{membership.id}")
+        if form.validate_on_submit():
+            services.set_membership(
+                current_user, team=membership.team, user=membership.user, role=Role(form.role.data)
+            )
+            db.session.commit()
+            flash(_("De rol is gewijzigd."), "success")
+        else:
+            flash(_("Kies een rol uit de lijst."), "error")
+    return redirect(url_for(".team", team_id=team_id))
+
+
+@bp.get("/gebruikers")
+@admin
+def users() -> ResponseReturnValue:
+    q = request.args.get("q", "").strip()[:100]
+    query = select(User).order_by(User.name)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("admin/users.html", page=page, q=q)
+
+
+@bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
+@admin
+def new_user() -> ResponseReturnValue:
+    form = forms.NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                is_admin=form.is_admin.data,
+                actor=current_user,
+            )
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Account voor %(name)s is aangemaakt.", name=user.name), "success")
+            return redirect(url_for(".user", user_id=user.id))
+    return render_template("admin/new_user.html", form=form)
+
+
+@bp.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
+@admin
+def user(user_id: int) -> ResponseReturnValue:
+    user = services.find(User, id=user_id)
+    form = forms.EditUserForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                current_user,
+                user,
+                name=form.name.data,
+                email=form.email.data,
+                is_admin=form.is_admin.data,
+                active=form.active.data,
+            )
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Het account is opgeslagen."), "success")
+            return redirect(url_for(".user", user_id=user.id))
+    return render_template("admin/user.html", form=form, user=user, action_form=forms.EmptyForm())
+
+
+@bp.post("/gebruikers/<int:user_id>/sessies-beeindigen")
+@admin
+def end_sessions(user_id: int) -> ResponseReturnValue:
+    user = services.find(User, id=user_id)
+    if forms.EmptyForm().validate_on_submit():
+        services.end_all_sessions(user, reason="admin")
+        db.session.commit()
+        flash(_("Alle sessies van %(name)s zijn beëindigd.", name=user.name), "success")
+    return redirect(url_for(".user", user_id=user.id))
+
+
+@bp.get("/audit")
+@admin
+def audit() -> ResponseReturnValue:
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    page = db.paginate(query, per_page=100, error_out=False)
+    actors = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_({e.actor_id for e in page.items if e.actor_id}))
+        )
+    }
+    return render_template("admin/audit.html", page=page, actors=actors)

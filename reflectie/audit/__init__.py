@@ -1,0 +1,1 @@
+"""Who did or tried what, for privacy accountability."""

@@ -1,0 +1,39 @@
+"""Writing audit events. Called by other features' services inside their transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, has_request_context, request
+
+from reflectie.audit.models import AuditEvent
+from reflectie.db import db
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    result: str = "ok",
+    obj: Any = None,
+    team_id: int | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Add one audit row to the current transaction (it commits or rolls back with the change).
+
+    `details` must never carry passwords, tokens or case text.
+    """
+    event = AuditEvent(
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        result=result,
+        object_type=type(obj).__name__.lower() if obj is not None else None,
+        object_id=getattr(obj, "id", None),
+        team_id=team_id if team_id is not None else getattr(obj, "team_id", None),
+        details=details,
+    )
+    if has_request_context():
+        event.ip = request.remote_addr
+        event.request_id = g.get("request_id")
+    db.session.add(event)
+    return event

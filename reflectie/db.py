@@ -1,0 +1,100 @@
+"""Declarative base, naming convention, column shapes and engine settings for every feature."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, MetaData, String, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime; use reflectie.db.utcnow()")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    # One registry carries both settings (SQLAlchemy 2.1 rejects a per-base
+    # type_annotation_map once Flask-SQLAlchemy subclasses this base).
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={
+            datetime: UTCDateTime(),
+            # Persist the value ("lid"), not the name ("LID"), as VARCHAR: no PG ENUM to alter.
+            enum.Enum: sa.Enum(
+                enum.Enum,
+                native_enum=False,
+                values_callable=lambda e: [m.value for m in e],
+                length=32,
+            ),
+        },
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+str200 = Annotated[str, mapped_column(String(200))]
+created_at = Annotated[datetime, mapped_column(default=utcnow)]
+
+
+class Timestamped:
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite settings for several workers (R-31) and durable commits (R-32).
+
+    SQLAlchemy, not pysqlite, emits BEGIN (see _sqlite_begin), so SAVEPOINTs and
+    BEGIN IMMEDIATE work.
+    """
+    if dbapi_connection.__class__.__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # case text must survive power loss too
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn: Connection) -> None:
+    # A request that may write (and every CLI job) takes the write lock at the start, so a
+    # read never has to upgrade to a write halfway and fail with "database is locked"
+    # despite the busy timeout. Reading requests stay concurrent with BEGIN DEFERRED.
+    if conn.dialect.name == "sqlite":
+        reading = has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

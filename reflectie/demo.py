@@ -1,0 +1,52 @@
+"""Demo data for `reflectie demo` and `make run`: idempotent, from seed/demo.json."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from reflectie import ROOT
+from reflectie.accounts import services as accounts
+from reflectie.accounts.models import Organisation, Team
+from reflectie.db import db
+from reflectie.permissions import Role, TeamKind
+
+DEMO_FILE = ROOT / "seed" / "demo.json"
+
+
+def load_demo() -> list[tuple[str, str, str]]:
+    """Create whatever of the demo world is missing. Returns (e-mail, password, role) for each
+    account created now, so the caller can show them once."""
+    data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    spec = data["organisation"]
+    org = db.session.scalar(select(Organisation).where(Organisation.slug == spec["slug"]))
+    if org is None:
+        org = accounts.create_organisation(None, slug=spec["slug"], name=spec["name"])
+    teams: dict[str, Team] = {}
+    for spec in data["teams"]:
+        team = db.session.scalar(select(Team).where(Team.slug == spec["slug"]))
+        if team is None:
+            team = accounts.create_team(
+                None,
+                organisation=org,
+                slug=spec["slug"],
+                name=spec["name"],
+                kind=TeamKind(spec["kind"]),
+            )
+        teams[spec["slug"]] = team
+    created = []
+    for spec in data["users"]:
+        if accounts.get_user_by_email(spec["email"]) is not None:
+            continue
+        user = accounts.create_user(
+            email=spec["email"],
+            name=spec["name"],
+            password=data["password"],
+            is_admin=spec.get("admin", False),
+        )
+        for slug, role in spec["memberships"]:
+            accounts.set_membership(None, team=teams[slug], user=user, role=Role(role))
+        roles = ", ".join(f"{role} ({slug})" for slug, role in spec["memberships"])
+        created.append((user.email, data["password"], "beheerder" if user.is_admin else roles))
+    return created

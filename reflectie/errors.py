@@ -1,0 +1,181 @@
+"""Domain errors (raised by services) and the one error path for HTML and JSON (R-36)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from reflectie.db import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Base for errors a service raises on purpose. Views never catch bare Exception."""
+
+    status = 400
+    code = "bad_request"
+    message: Any = _l("Dit verzoek kan niet worden verwerkt.")
+
+    def __init__(self, message: Any = None, *, fields: dict[str, list[str]] | None = None):
+        super().__init__(message or self.message)
+        if message is not None:
+            self.message = message
+        self.fields = fields or {}
+
+
+class NotFound(DomainError):
+    """Also used for 'exists, but not yours': the answer must not reveal which."""
+
+    status = 404
+    code = "not_found"
+    message = _l("Deze pagina bestaat niet of u heeft er geen toegang toe.")
+
+
+class Invalid(DomainError):
+    """Input that fails a rule; `fields` maps each field name to its messages."""
+
+    status = 422
+    code = "invalid"
+    message = _l("Niet alle velden zijn goed ingevuld.")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    message = _l("Iemand anders heeft dit intussen gewijzigd.")
+
+
+# Messages for HTTP errors, in Dutch; the template shows title and text.
+HTTP_MESSAGES: dict[int, tuple[Any, Any]] = {
+    400: (_l("Ongeldig verzoek"), _l("Dit verzoek kan niet worden verwerkt.")),
+    401: (_l("Niet ingelogd"), _l("Log in om verder te gaan.")),
+    403: (_l("Geen toegang"), _l("U heeft geen toegang tot deze pagina.")),
+    404: (_l("Niet gevonden"), _l("Deze pagina bestaat niet of u heeft er geen toegang toe.")),
+    405: (_l("Niet toegestaan"), _l("Deze actie is hier niet mogelijk.")),
+    409: (_l("Conflict"), _l("Iemand anders heeft dit intussen gewijzigd.")),
+    413: (_l("Te groot"), _l("Wat u verstuurt is te groot.")),
+    422: (_l("Onjuiste invoer"), _l("Niet alle velden zijn goed ingevuld.")),
+    429: (
+        _l("Te veel pogingen"),
+        _l("U heeft het te vaak geprobeerd. Wacht even en probeer het dan opnieuw."),
+    ),
+    500: (
+        _l("Er ging iets mis"),
+        _l("Er ging aan onze kant iets mis. Uw gegevens zijn niet half opgeslagen."),
+    ),
+    503: (
+        _l("Tijdelijk niet beschikbaar"),
+        _l("Reflectie is even niet bereikbaar. Probeer het over een paar minuten opnieuw."),
+    ),
+}
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(
+    status: int,
+    *,
+    code: str | None = None,
+    message: Any = None,
+    fields: dict[str, list[str]] | None = None,
+) -> ResponseReturnValue:
+    """Render the Dutch error page or the JSON error object, with the request id."""
+    title, default_message = HTTP_MESSAGES.get(status, HTTP_MESSAGES[500 if status >= 500 else 400])
+    message = str(message or default_message)
+    request_id = g.get("request_id", "")
+    if wants_json():
+        body: dict[str, Any] = {
+            "error": code or CODES.get(status, "error"),
+            "message": message,
+            "request_id": request_id,
+        }
+        if fields:
+            body["fields"] = fields
+        return jsonify(body), status
+    page = render_template(
+        "errors/error.html", status=status, title=title, message=message, request_id=request_id
+    )
+    return page, status
+
+
+def _safe_rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the database itself may be what failed
+        log.warning("rollback failed [request_id=%s]", g.get("request_id", ""), exc_info=True)
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+
+    @app.after_request
+    def _echo_request_id(response: Any) -> Any:
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+    @app.errorhandler(DomainError)
+    def _domain_error(err: DomainError) -> ResponseReturnValue:
+        db.session.rollback()  # nothing half-written survives a refused request
+        return error_response(err.status, code=err.code, message=err.message, fields=err.fields)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError) -> ResponseReturnValue:
+        db.session.rollback()
+        return error_response(
+            400,
+            code="csrf",
+            message=_l(
+                "Het formulier is verlopen of ongeldig. Ga terug, vernieuw de pagina en "
+                "probeer het opnieuw; uw tekst staat nog in het vorige scherm."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> ResponseReturnValue:
+        db.session.rollback()
+        status = err.code or 500
+        response = error_response(status)
+        if status == 429 and hasattr(err, "get_headers"):
+            # Flask-Limiter's RateLimitExceeded carries Retry-After and X-RateLimit-* headers.
+            page, code = response  # type: ignore[misc]
+            return page, code, [(k, v) for k, v in err.get_headers() if k != "Content-Type"]
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _database_down(err: OperationalError) -> ResponseReturnValue:
+        _safe_rollback()
+        log.error("database unavailable [request_id=%s]", g.get("request_id", ""), exc_info=err)
+        return error_response(503)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> ResponseReturnValue:
+        _safe_rollback()
+        # The traceback goes to the log only, under the id the user sees (R-36).
+        log.error("unhandled error [request_id=%s]", g.get("request_id", ""), exc_info=err)
+        return error_response(500)
