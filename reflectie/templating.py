@@ -9,10 +9,11 @@ from typing import Any
 
 from flask import Flask, current_app, url_for
 from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from reflectie.markup import render_markdown
-from reflectie.permissions import Perm, can
+from reflectie.permissions import Perm, Role, TeamKind, can
 
 
 @cache
@@ -26,12 +27,28 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=_file_hash(str(Path(folder) / filename)))
 
 
+ROLE_LABELS = {
+    Role.LID: _l("lid"),
+    Role.LEERCOACH: _l("leercoach"),
+    Role.TEAMLEIDER: _l("teamleider"),
+    Role.DOCENT: _l("docent"),
+    Role.STUDENT: _l("student"),
+}
+KIND_LABELS = {
+    TeamKind.WIJKTEAM: _l("wijkteam"),
+    TeamKind.INTERVISIEGROEP: _l("intervisiegroep"),
+    TeamKind.KLAS: _l("klas"),
+}
+
+
 def user_can(perm: Perm | str, obj: Any) -> bool:
     return can(current_user, Perm(perm), obj)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["role"] = lambda role: ROLE_LABELS.get(role, role)
+    app.jinja_env.filters["team_kind"] = lambda kind: KIND_LABELS.get(kind, kind)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )

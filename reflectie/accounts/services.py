@@ -167,11 +167,13 @@ def note_login(user: User) -> None:
     record("login", actor=user)
 
 
-def end_all_sessions(user: User, *, reason: str = "logout_everywhere") -> None:
+def end_all_sessions(
+    user: User, *, actor: User | None = None, reason: str = "logout_everywhere"
+) -> None:
     """Invalidate every session and remember cookie of `user`, on every device (R-13)."""
     user.session_generation += 1
     db.session.flush()
-    record("sessions.end", actor=user, reason=reason)
+    record("sessions.end", actor=actor or user, obj=user, reason=reason)
 
 
 def change_password(user: User, *, current: str, new: str) -> None:

@@ -184,7 +184,9 @@ def change_password() -> ResponseReturnValue:
         else:
             db.session.commit()
             # Every other session ended; this one carries on with the new generation.
-            login_user(current_user, remember=session.get("remembered", False))
+            login_user(
+                current_user._get_current_object(), remember=session.get("remembered", False)
+            )
             flash(_("Uw wachtwoord is gewijzigd. Op andere apparaten bent u uitgelogd."), "success")
             return redirect(url_for(".account"))
     return render_template("accounts/change_password.html", form=form)

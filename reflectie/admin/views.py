@@ -251,7 +251,7 @@ def user(user_id: int) -> ResponseReturnValue:
 def end_sessions(user_id: int) -> ResponseReturnValue:
     user = services.find(User, id=user_id)
     if forms.EmptyForm().validate_on_submit():
-        services.end_all_sessions(user, reason="admin")
+        services.end_all_sessions(user, actor=current_user, reason="admin")
         db.session.commit()
         flash(_("Alle sessies van %(name)s zijn beëindigd.", name=user.name), "success")
     return redirect(url_for(".user", user_id=user.id))

@@ -1,0 +1,132 @@
+"""No route shows anything of a team the user is not in (R-01, R-02, R-04).
+
+Walks the whole url_map: every object-scoped and admin route is called, with every method it
+allows, with the ids of another team's objects, as a member of a different team. The answer
+must be 404 with the same body as for an id that does not exist. Every page the member can
+open is then searched for canary strings planted in the other team's data.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+from flask import Flask
+
+from reflectie.accounts import services
+from reflectie.accounts.models import Membership
+from reflectie.db import db
+from reflectie.permissions import Role
+from tests.factories import make_team, make_token, make_user
+
+MISSING = 987_654
+
+
+def _world(app: Flask) -> dict:
+    """Team A with a member (who probes), team B full of canaries."""
+    canary = "KANARIE" + secrets.token_hex(6).upper()
+    with app.app_context():
+        team_a, team_b = make_team(), make_team()
+        team_b.name = f"Team {canary}"
+        member_a = make_user(team=team_a, role=Role.LEERCOACH)
+        member_b = make_user(team=team_b, role=Role.LEERCOACH, name=f"Naam {canary}")
+        token_b, _raw = services.create_token(member_b, f"token {canary}")
+        db.session.commit()
+        membership_b = db.session.scalar(
+            db.select(Membership).where(Membership.team_id == team_b.id)
+        )
+        return {
+            "canary": canary,
+            "email_a": member_a.email,
+            "token_a": make_token(member_a),
+            "ids": {
+                "slug": team_b.slug,
+                "team_id": team_b.id,
+                "org_id": team_b.organisation_id,
+                "user_id": member_b.id,
+                "membership_id": membership_b.id,
+                "token_id": token_b.id,
+            },
+        }
+
+
+def _url(rule, values: dict) -> str | None:
+    path = rule.rule
+    for name in rule.arguments:
+        if name not in values:
+            return None
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(values[name]), path)
+    return path
+
+
+def _strip_request_id(text: str) -> str:
+    return re.sub(r"[0-9a-f]{16}", "<id>", text)
+
+
+def _rules(app: Flask, *kinds: str):
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if getattr(view, "access_rule", None) in kinds:
+            yield rule, view
+
+
+def test_every_scoped_and_admin_route_answers_404_for_another_teams_objects(app, login):
+    world = _world(app)
+    client = login(world["email_a"])
+    missing_ids = {name: (MISSING if name != "slug" else "bestaat-niet") for name in world["ids"]}
+    checked = 0
+    for rule, _view in _rules(app, "scoped", "admin"):
+        url, missing_url = _url(rule, world["ids"]), _url(rule, missing_ids)
+        assert url is not None, f"the sweep cannot fill {rule.rule}: add the id to _world()"
+        headers = {"Authorization": f"Bearer {world['token_a']}"} if url.startswith("/api/") else {}
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            forbidden = client.open(url, method=method, headers=headers)
+            missing = client.open(missing_url, method=method, headers=headers)
+            assert forbidden.status_code == 404, f"{method} {rule.rule}: {forbidden.status_code}"
+            assert _strip_request_id(forbidden.text) == _strip_request_id(missing.text), rule.rule
+            assert world["canary"] not in forbidden.text
+            checked += 1
+    assert checked >= 10
+
+
+def test_the_other_teams_objects_are_unchanged_after_the_sweep(app, login):
+    world = _world(app)
+    client = login(world["email_a"])
+    ids = world["ids"]
+    client.post(f"/account/tokens/{ids['token_id']}/intrekken")
+    client.post(f"/beheer/lidmaatschappen/{ids['membership_id']}", data={"action": "remove"})
+    client.post(
+        f"/beheer/gebruikers/{ids['user_id']}", data={"name": "x", "email": "x@example.test"}
+    )
+    with app.app_context():
+        from reflectie.accounts.models import ApiToken, User
+
+        assert db.session.get(ApiToken, ids["token_id"]).revoked_at is None
+        assert db.session.get(Membership, ids["membership_id"]) is not None
+        assert world["canary"] in db.session.get(User, ids["user_id"]).name
+
+
+def test_no_page_a_member_can_open_shows_another_teams_canary(app, login):
+    world = _world(app)
+    client = login(world["email_a"])
+    pages = 0
+    for rule, _view in _rules(app, "public", "member"):
+        if "GET" not in (rule.methods or set()) or rule.arguments:
+            continue
+        headers = (
+            {"Authorization": f"Bearer {world['token_a']}"} if rule.rule.startswith("/api/") else {}
+        )
+        response = client.get(rule.rule, headers=headers)
+        assert world["canary"] not in response.text, rule.rule
+        pages += 1
+    assert pages >= 5
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me"])
+def test_the_api_shows_only_the_token_users_own_teams(app, client, path):
+    world = _world(app)
+    response = client.get(path, headers={"Authorization": f"Bearer {world['token_a']}"})
+    assert response.status_code == 200
+    assert world["canary"] not in response.text
+    assert world["ids"]["slug"] not in response.text
