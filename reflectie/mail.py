@@ -22,7 +22,12 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message["Subject"] = subject
     message.set_content(body)
     if not cfg["MAIL_SERVER"]:
-        log.warning("no MAIL_SERVER configured; mail not sent:\n%s", message.as_string())
+        # Plain text, not the MIME form: a link must stay copyable from the log. This is how a
+        # one-machine install without mail works, so the log holds live reset links: keep the
+        # log as private as the database (docs/deployment.md).
+        log.warning(
+            "no MAIL_SERVER configured; mail to %s not sent.\nSubject: %s\n\n%s", to, subject, body
+        )
         return
     with smtplib.SMTP(cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=20) as smtp:
         if cfg["MAIL_STARTTLS"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
@@ -125,3 +126,23 @@ def test_the_redis_store_is_shared_between_instances(app, make_app, bind_app):
     for key in client.scan_iter(f"*{prefix}*"):
         client.delete(key)
     client.close()
+
+
+def test_wrong_second_factor_codes_are_throttled_per_account(app, limited):
+    import pyotp
+
+    from tests.factories import new_totp_secret
+
+    secret = new_totp_secret()
+    with app.app_context():
+        email = make_user(team=make_team(), totp_secret=secret).email
+    client = limited(RATELIMIT_LOGIN_IP="100/minute").test_client()
+    assert _attempt(client, email, PASSWORD).status_code == 302
+    totp = pyotp.TOTP(secret)
+    valid = {totp.at(time.time() + drift) for drift in (-30, 0, 30)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
+    for _ in range(10):
+        assert client.post("/login/tweestaps", data={"code": wrong}).status_code == 200
+    right = client.post("/login/tweestaps", data={"code": pyotp.TOTP(secret).now()})
+    assert right.status_code == 429
+    assert client.get("/account").status_code == 302
