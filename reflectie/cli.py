@@ -23,12 +23,12 @@ def _fail(err: Invalid | NotFound) -> click.ClickException:
 @with_appcontext
 def init_command() -> None:
     """Create or upgrade the database schema and load the reference data (idempotent)."""
-    from reflectie.cases.services import load_kwesties
+    from reflectie.cases.services import load_kwesties, load_values
 
     upgrade()
-    changed = load_kwesties()
+    kwesties, values = load_kwesties(), load_values()
     db.session.commit()
-    click.echo(f"database up to date; kwesties: {changed} added or updated")
+    click.echo(f"database up to date; kwesties: {kwesties} added or updated; values: {values}")
 
 
 @click.command("demo")
@@ -141,7 +141,9 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_command, demo_command, users_cli, tokens_cli, serve_command):
+    from reflectie.cases.cli import cli as cases_cli
+
+    for command in (init_command, demo_command, users_cli, tokens_cli, serve_command, cases_cli):
         app.cli.add_command(command)
 
 

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from reflectie.db import db
@@ -30,6 +31,10 @@ class DomainError(Exception):
         if message is not None:
             self.message = message
         self.fields = fields or {}
+
+    def details(self) -> dict[str, Any]:
+        """More members for the JSON error object (e.g. the current version on a conflict)."""
+        return {}
 
 
 class NotFound(DomainError):
@@ -102,6 +107,7 @@ def error_response(
     code: str | None = None,
     message: Any = None,
     fields: dict[str, list[str]] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> ResponseReturnValue:
     """Render the Dutch error page or the JSON error object, with the request id."""
     title, default_message = HTTP_MESSAGES.get(status, HTTP_MESSAGES[500 if status >= 500 else 400])
@@ -115,6 +121,7 @@ def error_response(
         }
         if fields:
             body["fields"] = fields
+        body.update(details or {})
         return jsonify(body), status
     page = render_template(
         "errors/error.html", status=status, title=title, message=message, request_id=request_id
@@ -141,8 +148,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError) -> ResponseReturnValue:
+        details = err.details()
         db.session.rollback()  # nothing half-written survives a refused request
-        return error_response(err.status, code=err.code, message=err.message, fields=err.fields)
+        return error_response(
+            err.status, code=err.code, message=err.message, fields=err.fields, details=details
+        )
+
+    @app.errorhandler(StaleDataError)
+    def _lost_race(err: StaleDataError) -> ResponseReturnValue:
+        # Two saves passed the version check at once; the database let only one through.
+        db.session.rollback()
+        return error_response(409)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(err: CSRFError) -> ResponseReturnValue:

@@ -26,6 +26,7 @@ class Perm(StrEnum):
 
     CASE_COMMENT = "case:comment"
     CASE_CREATE = "case:create"
+    CASE_EDIT_ANY = "case:edit_any"  # edit another member's case (authors edit their own)
     CASE_EXPORT = "case:export"
     CASE_IMPORT = "case:import"
     CASE_READ = "case:read"
@@ -50,7 +51,7 @@ class TeamKind(StrEnum):
 _MEMBER = frozenset(
     {Perm.TEAM_READ, Perm.TEAM_VIEW_MEMBERS, Perm.CASE_READ, Perm.CASE_CREATE, Perm.CASE_COMMENT}
 )
-_COACH = _MEMBER | {Perm.CASE_IMPORT, Perm.CASE_EXPORT}
+_COACH = _MEMBER | {Perm.CASE_EDIT_ANY, Perm.CASE_IMPORT, Perm.CASE_EXPORT}
 
 GRANTS: dict[Role, frozenset[Perm]] = {
     Role.LID: _MEMBER,

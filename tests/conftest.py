@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -25,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from reflectie import create_app
-from reflectie.cases.services import load_kwesties
+from reflectie.cases.services import load_kwesties, load_values
 from reflectie.db import db
 
 CI = bool(os.environ.get("REFLECTIE_CI"))
@@ -120,6 +120,7 @@ def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
     with app.app_context():
         upgrade()
         load_kwesties()
+        load_values()
         db.session.commit()
     yield app
     with app.app_context():

@@ -25,7 +25,7 @@ from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
 from reflectie import create_app
-from reflectie.cases.services import load_kwesties
+from reflectie.cases.services import load_kwesties, load_values
 from reflectie.db import db
 from tests.browser.support import Account, ConsoleWatch, LiveServer
 from tests.conftest import TEST_CONFIG, require
@@ -101,6 +101,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     with app.app_context():
         upgrade()
         load_kwesties()
+        load_values()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

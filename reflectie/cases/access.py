@@ -1,0 +1,60 @@
+"""The only ways to get Case rows for a user. Do not query Case elsewhere in views.
+
+Missing, deleted, private-to-someone-else and other-team cases all raise the same NotFound,
+so an id never reveals that a case exists.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Select, or_, select
+
+from reflectie.accounts.models import User
+from reflectie.cases.models import Case, Visibility
+from reflectie.db import db
+from reflectie.errors import NotFound
+from reflectie.permissions import Perm, has
+
+
+class CaseAction(StrEnum):
+    READ = "read"
+    EDIT = "edit"
+    COMMENT = "comment"
+
+
+def may(user: User, case: Case, action: CaseAction) -> bool:
+    """The object-level rule for one case; views, API and templates all ask this."""
+    own = case.author_id == user.id
+    if case.visibility == Visibility.PRIVATE and not own:
+        return False
+    team = case.team_id
+    if action == CaseAction.READ:
+        return has(user, Perm.CASE_READ, team_id=team)
+    if action == CaseAction.COMMENT:
+        return has(user, Perm.CASE_COMMENT, team_id=team)
+    return (own and has(user, Perm.CASE_CREATE, team_id=team)) or has(
+        user, Perm.CASE_EDIT_ANY, team_id=team
+    )
+
+
+def get_case_for(user: User, case_id: int, action: CaseAction = CaseAction.READ) -> Case:
+    """Return the case if `user` may do `action` to it; NotFound otherwise.
+
+    A team member who may read but not edit gets NotFound for EDIT too: the edit page of a
+    case they can read simply does not exist for them.
+    """
+    case = db.session.get(Case, case_id)
+    if case is None or case.deleted_at is not None or not may(user, case, action):
+        raise NotFound
+    return case
+
+
+def visible_cases(user: User) -> Select[tuple[Case]]:
+    """Base query for every case list; callers add filters, ordering and paging."""
+    readable = [t for t in user.team_ids if has(user, Perm.CASE_READ, team_id=t)]
+    return select(Case).where(
+        Case.team_id.in_(readable),
+        Case.deleted_at.is_(None),
+        or_(Case.visibility == Visibility.TEAM, Case.author_id == user.id),
+    )
