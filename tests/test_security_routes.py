@@ -16,6 +16,7 @@ from flask import Flask
 
 from reflectie.accounts import services
 from reflectie.accounts.models import Membership
+from reflectie.cases import services as case_services
 from reflectie.db import db
 from reflectie.permissions import Role
 from tests.factories import make_team, make_token, make_user
@@ -32,6 +33,21 @@ def _world(app: Flask) -> dict:
         member_a = make_user(team=team_a, role=Role.LEERCOACH)
         member_b = make_user(team=team_b, role=Role.LEERCOACH, name=f"Naam {canary}")
         token_b, _raw = services.create_token(member_b, f"token {canary}")
+        case_b = case_services.create_case(
+            member_b,
+            team_b,
+            case_services.CaseInput(
+                title=f"Casus {canary}",
+                situation=f"Situatie {canary}",
+                help_question=f"Vraag {canary}",
+                dilemma=f"Moet ik {canary}?",
+                kwesties=[5, 2],
+                tags=[canary.lower()[:30]],
+                values=[f"waarde {canary.lower()}"],
+            ),
+        )
+        comment_b = case_services.add_comment(member_b, case_b.id, f"Reactie {canary}")
+        case_services.save_draft(member_b, team=team_b, case_id=case_b.id, data={"title": canary})
         db.session.commit()
         membership_b = db.session.scalar(
             db.select(Membership).where(Membership.team_id == team_b.id)
@@ -47,6 +63,9 @@ def _world(app: Flask) -> dict:
                 "user_id": member_b.id,
                 "membership_id": membership_b.id,
                 "token_id": token_b.id,
+                "case_id": case_b.id,
+                "comment_id": comment_b.id,
+                "number": 1,
             },
         }
 

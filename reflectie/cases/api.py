@@ -164,8 +164,8 @@ def get_case(case_id: int) -> ResponseReturnValue:
 )
 def patch_case(case_id: int) -> ResponseReturnValue:
     user = api_user()
+    case = access.get_case_for(user, case_id, access.CaseAction.EDIT)  # 404 before any 400
     body = _body()
-    case = access.get_case_for(user, case_id, access.CaseAction.EDIT)
     version = body.pop("version", None)
     if not isinstance(version, int) or isinstance(version, bool):
         raise Invalid(fields={"version": [str(_l("Geef de versie mee die u las (een getal)."))]})
