@@ -187,7 +187,8 @@ def check_input(data: CaseInput) -> CaseInput:
         errors["visibility"] = _msg(_l("Kies wie de casus mag zien: het team of alleen u."))
     if errors:
         raise Invalid(fields=errors)
-    return replace(data, title=title, values=values, tags=tags)
+    texts = {name: _clean_text(getattr(data, name)) for name in TEXT_FIELDS}
+    return replace(data, title=title, values=values, tags=tags, **texts)
 
 
 def missing_to_bring_in(case: Case) -> list[str]:

@@ -195,3 +195,29 @@ def test_the_user_list_does_not_query_per_row(app, admin_client, count_queries):
     with count_queries() as sql:
         assert admin_client.get("/beheer/gebruikers").status_code == 200
     assert len(sql) <= 8, "\n".join(sql)
+
+
+def test_the_audit_log_answers_who_read_a_case(app, admin_client):
+    from reflectie.audit.models import AuditEvent
+
+    with app.app_context():
+        team = make_team()
+        reader, other = make_user(team=team, name="Lezer Een"), make_user(team=team, name="Ander")
+        for user in (reader, other):
+            db.session.add(
+                AuditEvent(action="case.read", actor_id=user.id, object_type="case", object_id=4242)
+            )
+        db.session.add(
+            AuditEvent(action="case.update", actor_id=other.id, object_type="case", object_id=4242)
+        )
+        db.session.commit()
+        reader_email = reader.email
+    page = text_of(
+        get_page(admin_client, "/beheer/audit?action=case.read&object_type=case&object_id=4242")
+    )
+    assert "Lezer Een" in page
+    assert "Ander" in page
+    assert "case.update" not in page
+    mine = text_of(get_page(admin_client, f"/beheer/audit?actor={reader_email}&action=case.read"))
+    assert "Lezer Een" in mine
+    assert "Ander" not in mine
