@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from markupsafe import Markup
 
 from reflectie.accounts import forms, services
 from reflectie.accounts.models import User
+from reflectie.accounts.personal_data import export_personal_data
 from reflectie.accounts.sessions import start_session
 from reflectie.db import db
 from reflectie.errors import Invalid
@@ -167,6 +169,18 @@ def account() -> ResponseReturnValue:
         recovery_left=services.unused_recovery_codes(current_user),
         requires_2fa=services.requires_2fa(current_user),
     )
+
+
+@bp.get("/account/mijn-gegevens.json")
+@member
+def personal_data() -> ResponseReturnValue:
+    """Download everything Reflectie holds about you (AVG inzage and overdraagbaarheid)."""
+    data = export_personal_data(current_user)
+    db.session.commit()  # the audit row of the export
+    response = make_response(json.dumps(data, ensure_ascii=False, indent=2))
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="mijn-gegevens-reflectie.json"'
+    return response
 
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
