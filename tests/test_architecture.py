@@ -72,6 +72,21 @@ def test_no_string_templates_and_markup_only_on_sanitised_or_own_output():
     assert offenders == []
 
 
+# Modules allowed to build Case queries: the access module itself (and later the search indexer).
+CASE_LOADERS = {"cases/access.py"}
+CASE_QUERY = re.compile(r"select\(\s*Case\b|session\.get\(\s*Case\b|query\(\s*Case\b")
+
+
+def test_case_rows_are_loaded_only_through_access_functions():
+    offenders = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in _python_files()
+        if str(path.relative_to(PACKAGE)) not in CASE_LOADERS
+        and CASE_QUERY.search(path.read_text())
+    )
+    assert offenders == [], f"use reflectie.cases.access instead of querying Case in: {offenders}"
+
+
 def test_plumbing_imports_no_feature_package():
     """reflectie/*.py stays below the features (STYLE.md §4.2); the named modules register them."""
     features = {"accounts", "cases", "admin", "audit"}

@@ -28,7 +28,7 @@ def export_personal_data(user: User) -> dict[str, Any]:
     cases = db.session.scalars(
         visible_cases(user).where(Case.author_id == user.id).order_by(Case.id)
     ).all()
-    readable = select(Case.id).where(Case.id.in_(visible_cases(user).with_only_columns(Case.id)))
+    readable = visible_cases(user).with_only_columns(Case.id)
     comments = db.session.scalars(
         select(CaseComment)
         .where(CaseComment.author_id == user.id, CaseComment.case_id.in_(readable))

@@ -50,6 +50,14 @@ def get_case_for(user: User, case_id: int, action: CaseAction = CaseAction.READ)
     return case
 
 
+def team_cases(team_id: int) -> Select[tuple[Case]]:
+    """For jobs without a user (the operator's export, demo data): the cases the whole team
+    can see; never anyone's private ones."""
+    return select(Case).where(
+        Case.team_id == team_id, Case.deleted_at.is_(None), Case.visibility == Visibility.TEAM
+    )
+
+
 def visible_cases(user: User) -> Select[tuple[Case]]:
     """Base query for every case list; callers add filters, ordering and paging."""
     readable = [t for t in user.team_ids if has(user, Perm.CASE_READ, team_id=t)]

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from reflectie.accounts.models import Team, User
 from reflectie.audit.services import record
-from reflectie.cases.access import visible_cases
-from reflectie.cases.models import Case, CaseStatus, Visibility
+from reflectie.cases.access import team_cases, visible_cases
+from reflectie.cases.models import Case, CaseStatus
 from reflectie.cases.services import case_json, check_input, create_case, parse_input
 from reflectie.db import db
 from reflectie.errors import Invalid, NotFound
@@ -118,9 +118,7 @@ def export_cases(actor: User | None, team: Team) -> list[Case]:
     if they may export this team's cases (NotFound otherwise). Without one (the operator on
     the command line): the cases visible to the team, never anyone's private ones."""
     if actor is None:
-        query = select(Case).where(
-            Case.team_id == team.id, Case.deleted_at.is_(None), Case.visibility == Visibility.TEAM
-        )
+        query = team_cases(team.id)
     elif has(actor, Perm.CASE_EXPORT, team_id=team.id):
         query = visible_cases(actor).where(Case.team_id == team.id)
     else:
