@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -97,6 +98,24 @@ CODES = {
 }
 
 
+def keep_after_rollback(write: Callable[[], None]) -> None:
+    """Run `write` in a fresh transaction after a refused request was rolled back.
+
+    For records that must survive the refusal they describe (a denied read in the audit
+    log, R-22). Outside a request nothing is kept.
+    """
+    if has_request_context():
+        g.setdefault("after_rollback", []).append(write)
+
+
+def _run_after_rollback() -> None:
+    writes = g.pop("after_rollback", [])
+    if writes:
+        for write in writes:
+            write()
+        db.session.commit()
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -150,6 +169,7 @@ def init_app(app: Flask) -> None:
     def _domain_error(err: DomainError) -> ResponseReturnValue:
         details = err.details()
         db.session.rollback()  # nothing half-written survives a refused request
+        _run_after_rollback()
         return error_response(
             err.status, code=err.code, message=err.message, fields=err.fields, details=details
         )

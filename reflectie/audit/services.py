@@ -8,6 +8,21 @@ from flask import g, has_request_context, request
 
 from reflectie.audit.models import AuditEvent
 from reflectie.db import db
+from reflectie.errors import keep_after_rollback
+
+
+def record_denied(
+    action: str, *, actor: Any, object_type: str, object_id: int, team_id: int
+) -> None:
+    """Log a refused attempt on an existing object; it is written after the request's
+    rollback, so the refusal itself is on record while nothing else of the request is."""
+    ip = request.remote_addr if has_request_context() else None
+
+    def write() -> None:
+        event = record(action, actor=actor, result="denied", team_id=team_id)
+        event.object_type, event.object_id, event.ip = object_type, object_id, ip
+
+    keep_after_rollback(write)
 
 
 def record(

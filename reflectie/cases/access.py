@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import Select, or_, select
 
 from reflectie.accounts.models import User
+from reflectie.audit.services import record_denied
 from reflectie.cases.models import Case, Visibility
 from reflectie.db import db
 from reflectie.errors import NotFound
@@ -45,7 +46,16 @@ def get_case_for(user: User, case_id: int, action: CaseAction = CaseAction.READ)
     case they can read simply does not exist for them.
     """
     case = db.session.get(Case, case_id)
-    if case is None or case.deleted_at is not None or not may(user, case, action):
+    if case is None or case.deleted_at is not None:
+        raise NotFound
+    if not may(user, case, action):
+        record_denied(
+            f"case.{action}",
+            actor=user,
+            object_type="case",
+            object_id=case.id,
+            team_id=case.team_id,
+        )
         raise NotFound
     return case
 
