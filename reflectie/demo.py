@@ -9,10 +9,14 @@ from sqlalchemy import select
 from reflectie import ROOT
 from reflectie.accounts import services as accounts
 from reflectie.accounts.models import Organisation, Team
+from reflectie.cases import services as cases
+from reflectie.cases.access import team_cases
+from reflectie.cases.models import Case, CaseStatus
 from reflectie.db import db
 from reflectie.permissions import Role, TeamKind
 
 DEMO_FILE = ROOT / "seed" / "demo.json"
+DEMO_CASES_FILE = ROOT / "seed" / "demo_cases.json"
 
 
 def load_demo() -> list[tuple[str, str, str]]:
@@ -49,4 +53,16 @@ def load_demo() -> list[tuple[str, str, str]]:
             accounts.set_membership(None, team=teams[slug], user=user, role=Role(role))
         roles = ", ".join(f"{role} ({slug})" for slug, role in spec["memberships"])
         created.append((user.email, data["password"], "beheerder" if user.is_admin else roles))
+    _load_demo_cases(teams)
     return created
+
+
+def _load_demo_cases(teams: dict[str, Team]) -> None:
+    """Add the demo cases that are missing (matched by title within their team)."""
+    for spec in json.loads(DEMO_CASES_FILE.read_text(encoding="utf-8")):
+        team = teams[spec.pop("team")]
+        if db.session.scalar(team_cases(team.id).where(Case.title == spec["title"]).limit(1)):
+            continue
+        author = accounts.get_user_by_email(spec.pop("author"))
+        status = CaseStatus(spec.pop("status", CaseStatus.CONCEPT))
+        cases.create_case(author, team, cases.parse_input(spec), status=status)
