@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from reflectie import create_app
 from reflectie.accounts.models import Membership, Organisation, Team, User
 from reflectie.accounts.services import get_user_by_email, user_for_token
-from reflectie.cases.models import Kwestie
+from reflectie.cases.models import Case, Kwestie
 from reflectie.db import db
 from tests.conftest import TEST_CONFIG
 
@@ -51,6 +51,10 @@ def test_demo_creates_its_world_once_and_prints_each_account(app):
         assert (
             db.session.scalar(select(func.count(Team.id)).where(Team.slug.like("wijkteam-%"))) == 2
         )
+        demo_cases = db.session.scalar(
+            select(func.count(Case.id)).join(Team).where(Team.slug.like("wijkteam-%"))
+        )
+        assert demo_cases == 8  # and the second run added none
         user = get_user_by_email(email)
         assert {str(m.role) for m in user.memberships} == {"leercoach"}
         from reflectie.accounts.passwords import verify_password
