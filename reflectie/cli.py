@@ -141,9 +141,19 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from reflectie.cases.cli import bench_cli
     from reflectie.cases.cli import cli as cases_cli
 
-    for command in (init_command, demo_command, users_cli, tokens_cli, serve_command, cases_cli):
+    commands = (
+        init_command,
+        demo_command,
+        users_cli,
+        tokens_cli,
+        serve_command,
+        cases_cli,
+        bench_cli,
+    )
+    for command in commands:
         app.cli.add_command(command)
 
 

@@ -67,3 +67,39 @@ def export_command(team_slug: str, fmt: str, as_email: str | None) -> None:
     else:
         names = {k.number: k.name for k in all_kwesties()}
         click.echo(importexport.export_markdown(cases, names), nl=False)
+
+
+bench_cli = AppGroup("bench", help="Data for benchmarks.")
+
+
+@bench_cli.command("seed")
+@click.option("--cases", "count", type=click.IntRange(1, 1_000_000), required=True)
+@click.option("--team", "team_slug", default="bench-team", show_default=True)
+@click.option("--seed", "seed", type=int, default=1, show_default=True)
+def bench_seed_command(count: int, team_slug: str, seed: int) -> None:
+    """Add COUNT synthetic cases to a team (created with an author if missing)."""
+    from reflectie.accounts import services as accounts
+    from reflectie.cases.models import CaseStatus
+    from reflectie.cases.services import create_case
+    from reflectie.cases.synthetic import synthetic_cases
+    from reflectie.permissions import Role
+
+    email = f"auteur@{team_slug}.bench"
+    author = get_user_by_email(email) or accounts.create_user(
+        email=email, name="Bench Auteur", password=f"bench-{seed}-wachtwoord"
+    )
+    try:
+        team = importexport.find_team(team_slug)
+    except NotFound:
+        org = accounts.create_organisation(None, slug=f"{team_slug}-org", name="Benchmark")
+        team = accounts.create_team(None, organisation=org, slug=team_slug, name="Benchmarkteam")
+    if author.role_in(team.id) is None:
+        accounts.set_membership(None, team=team, user=author, role=Role.LEERCOACH)
+    db.session.commit()
+    with click.progressbar(synthetic_cases(count, seed), length=count, label="cases") as bar:
+        for n, data in enumerate(bar, start=1):
+            create_case(author, team, data, status=CaseStatus.INGEBRACHT)
+            if n % 500 == 0:
+                db.session.commit()
+    db.session.commit()
+    click.echo(f"added {count} cases to {team_slug}")

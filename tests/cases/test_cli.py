@@ -177,3 +177,20 @@ def test_import_and_export_are_audited(app, tmp_path, team_and_author):
         ).all()
         assert "case.import" in actions
         assert "case.export" in actions
+
+
+def test_bench_seed_adds_repeatable_synthetic_cases(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["bench", "seed", "--cases", "5", "--team", "bench-a", "--seed", "7"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "added 5 cases to bench-a" in result.output
+    runner.invoke(args=["bench", "seed", "--cases", "5", "--team", "bench-b", "--seed", "7"])
+    exports = [
+        json.loads(runner.invoke(args=["cases", "export", "--team", slug]).output)
+        for slug in ("bench-a", "bench-b")
+    ]
+    assert len(exports[0]) == 5
+    assert exports[0] == exports[1]
+    assert all(c["status"] == "ingebracht" and 1 <= len(c["kwesties"]) <= 3 for c in exports[0])
