@@ -70,6 +70,7 @@ def _with_token(view: F, rule: str, kind: str | None = None) -> F:
         return view(*args, **kwargs)
 
     wrapped.access_rule = rule  # type: ignore[attr-defined]
+    wrapped.writes_db = True  # type: ignore[attr-defined]  # the token's last use (db.writes)
     if kind:
         wrapped.object_kind = kind  # type: ignore[attr-defined]
     return cast(F, wrapped)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, String, event
 from sqlalchemy.engine import Connection, Engine
@@ -90,11 +91,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def writes(view: V) -> V:
+    """Mark a GET view that writes (an audit row for a read, a token's last use): on SQLite
+    its transaction then takes the write lock at the start, see _sqlite_begin."""
+    view.writes_db = True  # type: ignore[attr-defined]
+    return view
+
+
+def _read_only_request() -> bool:
+    if not has_request_context() or request.method not in {"GET", "HEAD", "OPTIONS"}:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "writes_db", False)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: Connection) -> None:
-    # A request that may write (and every CLI job) takes the write lock at the start, so a
-    # read never has to upgrade to a write halfway and fail with "database is locked"
-    # despite the busy timeout. Reading requests stay concurrent with BEGIN DEFERRED.
+    # A transaction that may write takes the write lock at the start (BEGIN IMMEDIATE, which
+    # waits out the busy timeout). A read transaction that later writes would instead have to
+    # upgrade, and SQLite refuses that at once ("database is locked") when another worker
+    # committed in between. Read-only requests stay concurrent with a plain BEGIN.
     if conn.dialect.name == "sqlite":
-        reading = has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}
-        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _read_only_request() else "BEGIN IMMEDIATE")

@@ -28,6 +28,7 @@ def _config(path: str, instance: str) -> dict:
 
 def _worker(path: str, instance: str, worker: int, errors) -> None:
     from reflectie.accounts.models import Team, User
+    from reflectie.audit.services import record
     from reflectie.cases import services
     from reflectie.cases.access import visible_cases
     from reflectie.db import db
@@ -44,6 +45,12 @@ def _worker(path: str, instance: str, worker: int, errors) -> None:
             with app.test_request_context("/", method="GET"):
                 db.session.scalars(visible_cases(db.session.scalar(me)).limit(20)).all()
                 db.session.rollback()
+            # A GET that reads and then writes (an audited read), marked with db.writes.
+            with app.test_request_context("/account/mijn-gegevens.json", method="GET"):
+                author = db.session.scalar(me)
+                db.session.scalars(visible_cases(author).limit(20)).all()
+                record("case.read", actor=author)
+                db.session.commit()
     except Exception:  # reported to the parent, which fails the test with it
         errors.put(traceback.format_exc())
 

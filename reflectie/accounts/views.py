@@ -28,7 +28,7 @@ from reflectie.accounts import forms, services
 from reflectie.accounts.models import User
 from reflectie.accounts.personal_data import export_personal_data
 from reflectie.accounts.sessions import start_session
-from reflectie.db import db
+from reflectie.db import db, writes
 from reflectie.errors import Invalid
 from reflectie.extensions import limiter
 from reflectie.forms import apply_errors
@@ -173,6 +173,7 @@ def account() -> ResponseReturnValue:
 
 @bp.get("/account/mijn-gegevens.json")
 @member
+@writes
 def personal_data() -> ResponseReturnValue:
     """Download everything Reflectie holds about you (AVG inzage and overdraagbaarheid)."""
     data = export_personal_data(current_user)
