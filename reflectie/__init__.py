@@ -42,6 +42,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from reflectie.cases.api import bp as cases_api_bp
     from reflectie.cases.views import bp as cases_bp
     from reflectie.main import bp as main_bp
+    from reflectie.methods.api import bp as methods_api_bp
+    from reflectie.methods.views import bp as methods_bp
 
     extensions.init_app(app)
     errors.init_app(app)
@@ -53,9 +55,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         accounts_bp,
         admin_bp,
         cases_bp,
+        methods_bp,
         api_bp,
         accounts_api_bp,
         cases_api_bp,
+        methods_api_bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

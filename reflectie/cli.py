@@ -24,11 +24,15 @@ def _fail(err: Invalid | NotFound) -> click.ClickException:
 def init_command() -> None:
     """Create or upgrade the database schema and load the reference data (idempotent)."""
     from reflectie.cases.services import load_kwesties, load_values
+    from reflectie.methods.services import load_builtin_methods
 
     upgrade()
-    kwesties, values = load_kwesties(), load_values()
+    kwesties, values, methods = load_kwesties(), load_values(), load_builtin_methods()
     db.session.commit()
-    click.echo(f"database up to date; kwesties: {kwesties} added or updated; values: {values}")
+    click.echo(
+        f"database up to date; kwesties: {kwesties} added or updated; values: {values}; "
+        f"methods: {methods}"
+    )
 
 
 @click.command("demo")

@@ -11,6 +11,10 @@ from wtforms import SelectChoice
 from reflectie.errors import Invalid
 
 
+class EmptyForm(FlaskForm):
+    """Carries only the CSRF token, for buttons that change something."""
+
+
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """WTForms 3.3 deprecates tuple choices; build SelectChoice objects."""
     return [SelectChoice(str(value), label) for value, label in pairs]

@@ -30,6 +30,7 @@ class Perm(StrEnum):
     CASE_EXPORT = "case:export"
     CASE_IMPORT = "case:import"
     CASE_READ = "case:read"
+    METHOD_ADAPT = "method:adapt"  # copy a built-in method and adapt it for the organisation
     TEAM_READ = "team:read"
     TEAM_VIEW_MEMBERS = "team:view_members"
 
@@ -51,7 +52,7 @@ class TeamKind(StrEnum):
 _MEMBER = frozenset(
     {Perm.TEAM_READ, Perm.TEAM_VIEW_MEMBERS, Perm.CASE_READ, Perm.CASE_CREATE, Perm.CASE_COMMENT}
 )
-_COACH = _MEMBER | {Perm.CASE_EDIT_ANY, Perm.CASE_IMPORT, Perm.CASE_EXPORT}
+_COACH = _MEMBER | {Perm.CASE_EDIT_ANY, Perm.CASE_IMPORT, Perm.CASE_EXPORT, Perm.METHOD_ADAPT}
 
 GRANTS: dict[Role, frozenset[Perm]] = {
     Role.LID: _MEMBER,

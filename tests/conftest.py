@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from reflectie import create_app
 from reflectie.cases.services import load_kwesties, load_values
 from reflectie.db import db
+from reflectie.methods.services import load_builtin_methods
 
 CI = bool(os.environ.get("REFLECTIE_CI"))
 
@@ -121,6 +122,7 @@ def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
         upgrade()
         load_kwesties()
         load_values()
+        load_builtin_methods()
         db.session.commit()
     yield app
     with app.app_context():

@@ -8,8 +8,10 @@ open is then searched for canary strings planted in the other team's data.
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
+import zipfile
 
 import pytest
 from flask import Flask
@@ -18,6 +20,7 @@ from reflectie.accounts import services
 from reflectie.accounts.models import Membership
 from reflectie.cases import services as case_services
 from reflectie.db import db
+from reflectie.methods import services as method_services
 from reflectie.permissions import Role
 from tests.factories import make_team, make_token, make_user
 
@@ -48,6 +51,13 @@ def _world(app: Flask) -> dict:
         )
         comment_b = case_services.add_comment(member_b, case_b.id, f"Reactie {canary}")
         case_services.save_draft(member_b, team=team_b, case_id=case_b.id, data={"title": canary})
+        method_b = method_services.copy_method(member_b, "dilemmamethode", team_b.organisation_id)
+        method_b.name = f"Methode {canary}"
+        # Team A's own objects: the member's pages are crawled with these for canaries.
+        case_a = case_services.create_case(
+            member_a, team_a, case_services.CaseInput(title="Casus A", kwesties=[5], tags=["jeugd"])
+        )
+        comment_a = case_services.add_comment(member_a, case_a.id, "Reactie A")
         db.session.commit()
         membership_b = db.session.scalar(
             db.select(Membership).where(Membership.team_id == team_b.id)
@@ -66,8 +76,25 @@ def _world(app: Flask) -> dict:
                 "case_id": case_b.id,
                 "comment_id": comment_b.id,
                 "number": 1,
+                "method_slug": method_b.slug,
+            },
+            "own_ids": {
+                "slug": team_a.slug,
+                "case_id": case_a.id,
+                "comment_id": comment_a.id,
+                "number": 1,
+                "method_slug": "dilemmamethode",
             },
         }
+
+
+def _body(response) -> bytes:
+    """The response's bytes; for a zip download, the bytes of every file in it."""
+    data = response.get_data()
+    if response.mimetype == "application/zip":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return b"".join(archive.read(name) for name in archive.namelist())
+    return data
 
 
 def _url(rule, values: dict) -> str | None:
@@ -142,6 +169,22 @@ def test_no_page_a_member_can_open_shows_another_teams_canary(app, login):
         assert world["canary"] not in response.text, rule.rule
         pages += 1
     assert pages >= 5
+
+
+def test_the_members_own_object_pages_show_no_canary_of_the_other_team(app, login):
+    world = _world(app)
+    client = login(world["email_a"])
+    pages = 0
+    for rule, _view in _rules(app, "scoped"):
+        url = _url(rule, world["own_ids"])
+        if url is None or "GET" not in (rule.methods or set()):
+            continue
+        headers = {"Authorization": f"Bearer {world['token_a']}"} if url.startswith("/api/") else {}
+        response = client.get(url, headers=headers)
+        assert response.status_code < 500, url
+        assert world["canary"].encode() not in _body(response), url
+        pages += 1
+    assert pages >= 2
 
 
 @pytest.mark.parametrize("path", ["/api/v1/me"])

@@ -114,10 +114,6 @@ class TokenForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
-    """Carries only the CSRF token, for buttons that change something."""
-
-
 # --- admin area ---------------------------------------------------------------------------------
 
 

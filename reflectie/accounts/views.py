@@ -31,7 +31,7 @@ from reflectie.accounts.sessions import start_session
 from reflectie.db import db, writes
 from reflectie.errors import Invalid
 from reflectie.extensions import limiter
-from reflectie.forms import apply_errors
+from reflectie.forms import EmptyForm, apply_errors
 from reflectie.permissions import member, public, scoped
 
 bp = Blueprint("accounts", __name__)
@@ -138,7 +138,7 @@ def login_2fa() -> ResponseReturnValue:
 @public
 def logout() -> ResponseReturnValue:
     # Public so that a visitor whose session already ended still gets a clean answer.
-    form = forms.EmptyForm()
+    form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         services.end_all_sessions(current_user, reason="logout")
         db.session.commit()
@@ -165,7 +165,7 @@ def account() -> ResponseReturnValue:
     return render_template(
         "accounts/account.html",
         form=form,
-        action_form=forms.EmptyForm(),
+        action_form=EmptyForm(),
         recovery_left=services.unused_recovery_codes(current_user),
         requires_2fa=services.requires_2fa(current_user),
     )
@@ -210,7 +210,7 @@ def change_password() -> ResponseReturnValue:
 @bp.post("/account/overal-uitloggen")
 @member
 def logout_everywhere() -> ResponseReturnValue:
-    if forms.EmptyForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         services.end_all_sessions(current_user)
         db.session.commit()
     logout_user()
@@ -354,7 +354,7 @@ def tokens() -> ResponseReturnValue:
         form=form,
         new_token=new_token,
         tokens=services.user_tokens(current_user),
-        action_form=forms.EmptyForm(),
+        action_form=EmptyForm(),
     )
 
 
@@ -362,7 +362,7 @@ def tokens() -> ResponseReturnValue:
 @scoped("api_token")
 def revoke_token(token_id: int) -> ResponseReturnValue:
     # The token is looked up among the user's own: another user's id answers 404.
-    if forms.EmptyForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         services.revoke_token(current_user, token_id)
         db.session.commit()
         flash(_("Het token is ingetrokken."), "success")

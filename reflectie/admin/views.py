@@ -14,7 +14,7 @@ from reflectie.accounts.models import Membership, Organisation, Team, User
 from reflectie.audit.models import AuditEvent
 from reflectie.db import db
 from reflectie.errors import Invalid
-from reflectie.forms import apply_errors, choices
+from reflectie.forms import EmptyForm, apply_errors, choices
 from reflectie.permissions import Role, TeamKind, admin
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
@@ -159,7 +159,7 @@ def team(team_id: int) -> ResponseReturnValue:
         member_form=member_form,
         members=members,
         role_forms={m.id: forms.RoleForm(prefix=f"role{m.id}", role=str(m.role)) for m in members},
-        action_form=forms.EmptyForm(),
+        action_form=EmptyForm(),
     )
 
 
@@ -169,7 +169,7 @@ def membership(membership_id: int) -> ResponseReturnValue:
     membership = services.find(Membership, id=membership_id)
     team_id = membership.team_id
     if request.form.get("action") == "remove":
-        if forms.EmptyForm().validate_on_submit():
+        if EmptyForm().validate_on_submit():
             services.remove_membership(current_user, membership)
             db.session.commit()
             flash(_("Het lidmaatschap is beëindigd."), "success")
@@ -243,14 +243,14 @@ def user(user_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(_("Het account is opgeslagen."), "success")
             return redirect(url_for(".user", user_id=user.id))
-    return render_template("admin/user.html", form=form, user=user, action_form=forms.EmptyForm())
+    return render_template("admin/user.html", form=form, user=user, action_form=EmptyForm())
 
 
 @bp.post("/gebruikers/<int:user_id>/sessies-beeindigen")
 @admin
 def end_sessions(user_id: int) -> ResponseReturnValue:
     user = services.find(User, id=user_id)
-    if forms.EmptyForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         services.end_all_sessions(user, actor=current_user, reason="admin")
         db.session.commit()
         flash(_("Alle sessies van %(name)s zijn beëindigd.", name=user.name), "success")

@@ -1,0 +1,1 @@
+"""The library of werkvormen: built-in intervisie and moreel-beraad methods and adapted copies."""
