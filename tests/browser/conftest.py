@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 from reflectie import create_app
 from reflectie.cases.services import load_kwesties, load_values
 from reflectie.db import db
+from reflectie.methods.services import load_builtin_methods
 from tests.browser.support import Account, ConsoleWatch, LiveServer
 from tests.conftest import TEST_CONFIG, require
 from tests.factories import PASSWORD, make_org, make_team, make_user, new_totp_secret
@@ -102,6 +103,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         upgrade()
         load_kwesties()
         load_values()
+        load_builtin_methods()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
