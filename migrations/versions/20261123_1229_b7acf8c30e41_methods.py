@@ -113,7 +113,6 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_method_steps_method_id"), ["method_id"], unique=False)
 
 
-
 def downgrade():
     with op.batch_alter_table("method_steps", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_method_steps_method_id"))

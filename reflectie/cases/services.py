@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from reflectie import ROOT
 from reflectie.accounts.models import Team, User
@@ -327,6 +328,7 @@ def revisions(actor: User, case_id: int) -> list[CaseRevision]:
         db.session.scalars(
             select(CaseRevision)
             .where(CaseRevision.case_id == case.id)
+            .options(selectinload(CaseRevision.editor))
             .order_by(CaseRevision.number.desc())
         )
     )
