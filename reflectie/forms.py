@@ -5,10 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import EmailField, PasswordField, SelectChoice
+from wtforms.validators import DataRequired, Length
 
 from reflectie.errors import Invalid
+
+
+class CredentialsForm(FlaskForm):
+    """E-mail and password: the login page and re-login after an expired session."""
+
+    email = EmailField(
+        _l("E-mailadres"),
+        validators=[DataRequired(_l("Dit veld is verplicht.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Wachtwoord"),
+        validators=[DataRequired(_l("Dit veld is verplicht.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class EmptyForm(FlaskForm):

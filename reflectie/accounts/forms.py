@@ -7,23 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from reflectie.forms import choices
+from reflectie.forms import CredentialsForm, choices
 from reflectie.permissions import Role, TeamKind
 
 REQUIRED = _l("Dit veld is verplicht.")
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("E-mailadres"),
-        validators=[DataRequired(REQUIRED), Length(max=254)],
-        render_kw={"autocomplete": "username"},
-    )
-    password = PasswordField(
-        _l("Wachtwoord"),
-        validators=[DataRequired(REQUIRED), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
+class LoginForm(CredentialsForm):
     remember = BooleanField(_l("Ingelogd blijven op dit apparaat (14 dagen)"))
 
 

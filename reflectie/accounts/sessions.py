@@ -12,14 +12,41 @@ from typing import Any
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user, user_loaded_from_cookie
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 
 from reflectie.accounts.models import User
-from reflectie.accounts.services import requires_2fa
+from reflectie.accounts.services import normalise_email, note_login, requires_2fa
 from reflectie.db import db
 
 # Pages a user who still has to set up 2FA may reach.
 SETUP_ENDPOINTS = {"accounts.setup_2fa", "accounts.logout", "static", "cases.kwesties"}
+
+
+def log_in(user: User, *, remember: bool) -> None:
+    """Start a session for `user` after the credentials (and second factor) were checked."""
+    session.clear()  # nothing from before the login survives it (session fixation)
+    login_user(user, remember=remember, fresh=True)
+    start_session(remember=remember)
+    note_login(user)
+
+
+# Login throttling (R-10), shared by every form that checks a password.
+def login_ip_limit() -> str:
+    return str(current_app.config["RATELIMIT_LOGIN_IP"])
+
+
+def login_account_limit() -> str:
+    return str(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
+
+
+def login_account_key() -> str:
+    """One budget per account (e-mail), whichever form or address the attempts come from."""
+    return "login-account:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+def failed_login(response: object) -> bool:
+    """A password form answers a redirect on success; anything else counts as a failure."""
+    return getattr(response, "status_code", 200) != 302
 
 
 def load_user(user_id: str) -> User | None:

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 import segno
 from flask import (
     Blueprint,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -27,7 +26,13 @@ from markupsafe import Markup
 from reflectie.accounts import forms, services
 from reflectie.accounts.models import User
 from reflectie.accounts.personal_data import export_personal_data
-from reflectie.accounts.sessions import start_session
+from reflectie.accounts.sessions import (
+    failed_login,
+    log_in,
+    login_account_key,
+    login_account_limit,
+    login_ip_limit,
+)
 from reflectie.db import db, writes
 from reflectie.errors import Invalid
 from reflectie.extensions import limiter
@@ -48,39 +53,22 @@ def safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
-def _account_key() -> str:
-    return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
-
-
 def _pending_key() -> str:
     return f"login-2fa:{session.get('pending_2fa', {}).get('uid', request.remote_addr)}"
 
 
-def _login_ip_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN_IP"])
-
-
-def _login_account_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
-
-
-def _failed(response: object) -> bool:
-    return getattr(response, "status_code", 200) != 302
-
-
 def _complete_login(user: User, *, remember: bool, next_url: str) -> ResponseReturnValue:
-    session.clear()  # nothing from before the login survives it (session fixation)
-    login_user(user, remember=remember, fresh=True)
-    start_session(remember=remember)
-    services.note_login(user)
+    log_in(user, remember=remember)
     db.session.commit()
     return redirect(safe_next(next_url))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_ip_limit, methods=["POST"])
-@limiter.limit(_login_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(login_ip_limit, methods=["POST"])
+@limiter.limit(
+    login_account_limit, key_func=login_account_key, methods=["POST"], deduct_when=failed_login
+)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -110,8 +98,10 @@ def login() -> ResponseReturnValue:
 
 @bp.route("/login/tweestaps", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_ip_limit, methods=["POST"])
-@limiter.limit(_login_account_limit, key_func=_pending_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(login_ip_limit, methods=["POST"])
+@limiter.limit(
+    login_account_limit, key_func=_pending_key, methods=["POST"], deduct_when=failed_login
+)
 def login_2fa() -> ResponseReturnValue:
     pending = session.get("pending_2fa")
     user = db.session.get(User, pending["uid"]) if pending else None
@@ -293,7 +283,7 @@ def recovery_codes() -> ResponseReturnValue:
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(login_ip_limit, methods=["POST"])
 def forgot_password() -> ResponseReturnValue:
     form = forms.ResetRequestForm()
     if form.validate_on_submit():
@@ -313,7 +303,7 @@ def forgot_password() -> ResponseReturnValue:
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(login_ip_limit, methods=["POST"])
 def reset_password(token: str) -> ResponseReturnValue:
     form = forms.ResetPasswordForm()
     try:

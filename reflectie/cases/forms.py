@@ -11,17 +11,15 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
-    EmailField,
     Form,
     HiddenField,
-    PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from reflectie.cases.models import CaseStatus, Kwestie, Value, Visibility
@@ -275,19 +273,6 @@ class ImportForm(FlaskForm):
             "Alle casussen worden geïmporteerd, of geen enkele."
         ),
         render_kw={"accept": ".json,application/json"},
-    )
-
-
-class ReloginForm(FlaskForm):
-    email = EmailField(
-        _l("E-mailadres"),
-        validators=[DataRequired(REQUIRED), Length(max=254)],
-        render_kw={"autocomplete": "username"},
-    )
-    password = PasswordField(
-        _l("Wachtwoord"),
-        validators=[DataRequired(REQUIRED), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
     )
 
 

@@ -9,20 +9,18 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -31,7 +29,13 @@ from werkzeug.utils import secure_filename
 from reflectie.accounts import services as account_services
 from reflectie.accounts.access import get_team_for, team_members
 from reflectie.accounts.models import Team, User
-from reflectie.accounts.sessions import start_session
+from reflectie.accounts.sessions import (
+    failed_login,
+    log_in,
+    login_account_key,
+    login_account_limit,
+    login_ip_limit,
+)
 from reflectie.audit.services import record
 from reflectie.cases import access, importexport, services
 from reflectie.cases.access import CaseAction
@@ -47,7 +51,6 @@ from reflectie.cases.forms import (
     DeleteForm,
     FilterForm,
     ImportForm,
-    ReloginForm,
     StatusForm,
     VersionForm,
     form_data,
@@ -59,7 +62,7 @@ from reflectie.cases.services import StaleEdit
 from reflectie.db import db, writes
 from reflectie.errors import Invalid, NotFound
 from reflectie.extensions import limiter
-from reflectie.forms import apply_errors, choices
+from reflectie.forms import CredentialsForm, apply_errors, choices
 from reflectie.permissions import Perm, public, scoped
 
 bp = Blueprint("cases", __name__)
@@ -67,18 +70,6 @@ bp = Blueprint("cases", __name__)
 PER_PAGE = 20
 FILTER_NAMES = ("kwestie", "status", "author", "tag", "since", "until", "sort")
 # The order in which the conflict page and the history compare fields.
-COMPARED = [
-    "title",
-    "situation",
-    "help_question",
-    "dilemma",
-    "stakeholders",
-    "own_role",
-    "values",
-    "kwesties",
-    "tags",
-    "visibility",
-]
 # The typed text shown (read-only) on the expired-session page, so it can be copied.
 KEPT_TEXTS = {
     name: FIELD_LABELS[name]
@@ -173,7 +164,7 @@ def _keep_text_when_logged_out() -> ResponseReturnValue | None:
     if request.endpoint in FORM_ENDPOINTS:
         args = request.view_args or {}
         target = f"edit:{args['case_id']}" if "case_id" in args else f"new:{args.get('slug', '')}"
-        return _session_expired(ReloginForm(formdata=None), target=target)
+        return _session_expired(CredentialsForm(formdata=None), target=target)
     return None
 
 
@@ -182,7 +173,7 @@ def _carried() -> list[tuple[str, str]]:
 
 
 def _session_expired(
-    form: ReloginForm | None, *, target: str, copy_only: bool = False
+    form: CredentialsForm | None, *, target: str, copy_only: bool = False
 ) -> ResponseReturnValue:
     carried = _carried()
     texts = [
@@ -212,23 +203,6 @@ def _target_url(target: str) -> str:
     return url_for("main.home")
 
 
-def _login_ip_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN_IP"])
-
-
-def _login_account_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
-
-
-def _account_key() -> str:
-    # The same key as the login page: both share one budget per account.
-    return "login-account:" + account_services.normalise_email(request.form.get("email", ""))[:254]
-
-
-def _failed(response: object) -> bool:
-    return getattr(response, "status_code", 200) != 302
-
-
 def _target_team_and_case(user: User, target: str) -> tuple[Team, int | None]:
     """Where the text was going, checked for `user` (NotFound when they may not write there)."""
     kind, _sep, value = target.partition(":")
@@ -242,11 +216,13 @@ def _target_team_and_case(user: User, target: str) -> tuple[Team, int | None]:
 
 @bp.post("/casussen/opnieuw-inloggen")
 @public
-@limiter.limit(_login_ip_limit, methods=["POST"])
-@limiter.limit(_login_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(login_ip_limit, methods=["POST"])
+@limiter.limit(
+    login_account_limit, key_func=login_account_key, methods=["POST"], deduct_when=failed_login
+)
 def relogin() -> ResponseReturnValue:
     target = request.form.get("target", "")[:200]
-    form = ReloginForm()
+    form = CredentialsForm()
     if not form.validate_on_submit():
         return _session_expired(form, target=target)
     user = account_services.authenticate(form.email.data, form.password.data)
@@ -266,10 +242,7 @@ def relogin() -> ResponseReturnValue:
     except Invalid:
         db.session.rollback()
         return _session_expired(None, target=target, copy_only=True)
-    session.clear()  # nothing from before the login survives it (session fixation)
-    login_user(user, remember=False, fresh=True)
-    start_session(remember=False)
-    account_services.note_login(user)
+    log_in(user, remember=False)
     db.session.commit()
     flash(_("U bent opnieuw ingelogd; uw tekst staat weer in het formulier. Sla hem op."), "info")
     if case_id is not None:
@@ -418,7 +391,7 @@ def _conflict(form: CaseForm, case_id: int) -> ResponseReturnValue:
     shown_mine, shown_theirs = _readable(mine, names), _readable(theirs, names)
     differences = [
         (name, FIELD_LABELS[name], as_text(shown_mine[name]), as_text(shown_theirs[name]))
-        for name in COMPARED
+        for name in services.FIELD_NAMES
         if as_text(shown_mine[name]) != as_text(shown_theirs[name])
     ]
     latest = services.revisions(current_user, case_id)
@@ -638,7 +611,7 @@ def revision(case_id: int, number: int) -> ResponseReturnValue:
         previous = None
     names = _kwestie_names()
     old = _readable(previous.data, names) if previous else {}
-    differences = diff_fields(old, _readable(this.data, names), COMPARED)
+    differences = diff_fields(old, _readable(this.data, names), services.FIELD_NAMES)
     newest = services.revisions(current_user, case_id)[0].number
     record("case.read", actor=current_user, obj=case, revision=number)
     page = render_template(

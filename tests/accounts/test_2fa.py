@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from reflectie.accounts import services
 from reflectie.accounts.models import RecoveryCode, User
 from reflectie.audit.models import AuditEvent
 from reflectie.db import db
+from tests.checks import database_contains
 from tests.factories import PASSWORD, make_org, make_team, make_user, new_totp_secret
 from tests.pages import get_page, parse, text_of
 
@@ -79,17 +80,6 @@ def _audit(app, user_id: int, action: str) -> list[tuple[str, dict]]:
             .order_by(AuditEvent.id)
         )
         return [(e.result, e.details) for e in events]
-
-
-def _database_contains(app, value: str) -> bool:
-    """Whether `value` occurs in any column of any row of any table."""
-    with app.app_context():
-        connection = db.session.connection()
-        for table in inspect(connection).get_table_names():
-            for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
-                if any(value in str(cell) for cell in row):
-                    return True
-    return False
 
 
 def _set_up_2fa(client) -> tuple[str, list[str]]:
@@ -196,7 +186,7 @@ def test_recovery_codes_are_stored_only_as_sha256_hashes(app, login):
             select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user_id)
         ).all()
     assert sorted(hashes) == sorted(services.sha256(c) for c in codes)
-    assert [c for c in codes if _database_contains(app, c)] == []
+    assert [c for c in codes if database_contains(app, c)] == []
 
 
 # --- logging in with the second factor ------------------------------------------------------

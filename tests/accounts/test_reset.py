@@ -13,11 +13,12 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from reflectie.accounts import services
 from reflectie.accounts.models import PasswordResetToken, User
 from reflectie.db import db
+from tests.checks import database_contains
 from tests.factories import PASSWORD, make_team, make_user
 from tests.pages import get_page, parse, text_of
 
@@ -82,17 +83,6 @@ def _password_works(client, address: str, password: str) -> bool:
     response = client.post("/login", data={"email": address, "password": password})
     client.post("/logout")
     return response.status_code == 302
-
-
-def _database_contains(app, value: str) -> bool:
-    """Whether `value` occurs in any column of any row of any table."""
-    with app.app_context():
-        connection = db.session.connection()
-        for table in inspect(connection).get_table_names():
-            for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
-                if any(value in str(cell) for cell in row):
-                    return True
-    return False
 
 
 def _reset_tokens(app, user_id: int) -> list[tuple[str, datetime | None]]:
@@ -177,7 +167,7 @@ def test_the_reset_token_is_stored_only_as_its_sha256_hash(app, client, mails):
     token = path.rsplit("/", 1)[1]
 
     assert [h for h, _ in _reset_tokens(app, user_id)] == [services.sha256(token)]
-    assert not _database_contains(app, token)
+    assert not database_contains(app, token)
 
 
 # --- using the link ---------------------------------------------------------------------------

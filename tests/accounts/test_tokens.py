@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from reflectie.accounts import services
 from reflectie.accounts.models import ApiToken, User
 from reflectie.audit.models import AuditEvent
 from reflectie.db import db
 from reflectie.permissions import Role
+from tests.checks import database_contains
 from tests.factories import make_team, make_token, make_user
 from tests.pages import get_page, parse, text_of
 
@@ -46,17 +47,6 @@ def _tokens_of(app, user_id: int) -> list[ApiToken]:
         rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)).all()
         db.session.expunge_all()
         return list(rows)
-
-
-def _database_contains(app, value: str) -> bool:
-    """Whether `value` occurs in any column of any row of any table."""
-    with app.app_context():
-        connection = db.session.connection()
-        for table in inspect(connection).get_table_names():
-            for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
-                if any(value in str(cell) for cell in row):
-                    return True
-    return False
 
 
 def _url_for_rule(rule) -> str:
@@ -117,8 +107,8 @@ def test_the_database_holds_the_sha256_hash_of_a_token_never_the_token(app, logi
     (token,) = _tokens_of(app, user_id)
     assert token.token_hash == services.sha256(raw)
     assert token.prefix == raw[:10]
-    assert not _database_contains(app, raw)
-    assert not _database_contains(app, raw[10:])  # nor the secret part without the prefix
+    assert not database_contains(app, raw)
+    assert not database_contains(app, raw[10:])  # nor the secret part without the prefix
 
 
 def test_the_tokens_create_command_prints_the_token_once_and_stores_its_hash(app):
@@ -134,7 +124,7 @@ def test_the_tokens_create_command_prints_the_token_once_and_stores_its_hash(app
     assert result.output.count(raw) == 1
     (token,) = _tokens_of(app, user_id)
     assert (token.name, token.token_hash) == ("cron", services.sha256(raw))
-    assert not _database_contains(app, raw)
+    assert not database_contains(app, raw)
 
 
 # --- using --------------------------------------------------------------------------------
