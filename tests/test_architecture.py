@@ -120,3 +120,11 @@ def test_services_read_no_request_globals():
             if name in source:
                 offenders.append(f"{path.relative_to(PACKAGE)}: {name}")
     assert offenders == []
+
+
+def test_no_bulk_update_or_delete_on_versioned_cases():
+    """version_id_col guards ORM flushes only; a bulk UPDATE would bypass the conflict check
+    (SQLAlchemy's versioning docs; R-30)."""
+    bulk = re.compile(r"\b(update|delete)\(\s*Case\b")
+    offenders = [str(p.relative_to(PACKAGE)) for p in _python_files() if bulk.search(p.read_text())]
+    assert offenders == []
