@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, String, event
 from sqlalchemy.engine import Connection, Engine
@@ -101,8 +102,27 @@ def writes(view: V) -> V:
     return view
 
 
+@contextmanager
+def short_write() -> Iterator[None]:
+    """For a page that reads and then writes a small row (an audited read): end the read
+    transaction, then write in a short one of its own, which on SQLite takes the write lock at
+    its start. The page is rendered before, outside any lock; the caller commits nothing."""
+    session = db.session()
+    session.expire_on_commit = False  # the rows already read stay usable for the write
+    try:
+        session.commit()
+        g.sqlite_write = True
+        yield
+        session.commit()
+    finally:
+        g.sqlite_write = False
+        session.expire_on_commit = True
+
+
 def _read_only_request() -> bool:
     if not has_request_context() or request.method not in {"GET", "HEAD", "OPTIONS"}:
+        return False
+    if g.get("sqlite_write"):
         return False
     view = current_app.view_functions.get(request.endpoint or "")
     return not getattr(view, "writes_db", False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -25,6 +27,12 @@ def sanitise(html: str) -> str:
     )
 
 
+@lru_cache(maxsize=512)
+def _render(text: str) -> Markup:
+    html = md.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])  # noqa: TID251
+    return Markup(sanitise(html))  # noqa: S704 - sanitised by nh3 just above
+
+
 def render_markdown(text: str | None) -> Markup:
     """Render user Markdown to HTML that is safe to put in a page.
 
@@ -33,5 +41,6 @@ def render_markdown(text: str | None) -> Markup:
     """
     if not text:
         return Markup("")
-    html = md.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])  # noqa: TID251
-    return Markup(sanitise(html))  # noqa: S704 - sanitised by nh3 just above
+    # Cached: a case page shows the same texts again and again; the cache is per process,
+    # keyed by the text itself, so an edited text is simply a new entry.
+    return _render(text)

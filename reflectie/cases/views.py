@@ -59,7 +59,7 @@ from reflectie.cases.forms import (
 from reflectie.cases.models import Case, CaseStatus
 from reflectie.cases.queries import CaseFilter, parse_filter
 from reflectie.cases.services import StaleEdit
-from reflectie.db import db, writes
+from reflectie.db import db, short_write, writes
 from reflectie.errors import Invalid, NotFound
 from reflectie.extensions import limiter
 from reflectie.forms import CredentialsForm, apply_errors, choices
@@ -265,7 +265,6 @@ def kwesties() -> ResponseReturnValue:
 def _show_page(
     case: Case, *, comment_form: CommentForm | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    record("case.read", actor=current_user, obj=case)
     page = render_template(
         "cases/show.html",
         case=case,
@@ -281,13 +280,13 @@ def _show_page(
         status_labels=STATUS_LABELS,
         visibility_labels=VISIBILITY_LABELS,
     )
-    db.session.commit()  # the audit row of the read
+    with short_write():  # the audit row of the read, before the text leaves the server
+        record("case.read", actor=current_user, obj=case)
     return page, status
 
 
 @bp.get("/casussen/<int:case_id>")
 @scoped("case")
-@writes
 def show(case_id: int) -> ResponseReturnValue:
     case = access.get_case_for(current_user, case_id)
     return _show_page(case)
@@ -601,7 +600,6 @@ def history(case_id: int) -> ResponseReturnValue:
 
 @bp.get("/casussen/<int:case_id>/geschiedenis/<int:number>")
 @scoped("case")
-@writes
 def revision(case_id: int, number: int) -> ResponseReturnValue:
     case = access.get_case_for(current_user, case_id)
     this = services.get_revision(current_user, case_id, number)
@@ -613,7 +611,6 @@ def revision(case_id: int, number: int) -> ResponseReturnValue:
     old = _readable(previous.data, names) if previous else {}
     differences = diff_fields(old, _readable(this.data, names), services.FIELD_NAMES)
     newest = services.revisions(current_user, case_id)[0].number
-    record("case.read", actor=current_user, obj=case, revision=number)
     page = render_template(
         "cases/revision.html",
         case=case,
@@ -625,7 +622,8 @@ def revision(case_id: int, number: int) -> ResponseReturnValue:
         may_edit=access.may(current_user, case, CaseAction.EDIT),
         is_latest=number == newest,
     )
-    db.session.commit()  # the audit row of the read
+    with short_write():  # the audit row of the read
+        record("case.read", actor=current_user, obj=case, revision=number)
     return page
 
 
