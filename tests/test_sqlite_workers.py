@@ -31,7 +31,7 @@ def _worker(path: str, instance: str, worker: int, errors) -> None:
     from reflectie.audit.services import record
     from reflectie.cases import services
     from reflectie.cases.access import visible_cases
-    from reflectie.db import db
+    from reflectie.db import db, short_write
 
     app = create_app(_config(path, instance))
     try:
@@ -51,6 +51,12 @@ def _worker(path: str, instance: str, worker: int, errors) -> None:
                 db.session.scalars(visible_cases(author).limit(20)).all()
                 record("case.read", actor=author)
                 db.session.commit()
+            # A page that reads, then writes its audit row in a short transaction of its own.
+            with app.test_request_context("/casussen/1", method="GET"):
+                author = db.session.scalar(me)
+                db.session.scalars(visible_cases(author).limit(20)).all()
+                with short_write():
+                    record("case.read", actor=author)
     except Exception:  # reported to the parent, which fails the test with it
         errors.put(traceback.format_exc())
 
