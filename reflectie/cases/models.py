@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reflectie.accounts.models import Team, User
@@ -81,6 +81,8 @@ class Case(Timestamped, Base):
 
     # UPDATE ... WHERE version = :old closes the race between the service's check and the flush.
     __mapper_args__ = {"version_id_col": version}
+    # The team's case list: newest changes first.
+    __table_args__ = (Index("ix_cases_team_id_updated_at", "team_id", "updated_at"),)
 
     @property
     def kwesties(self) -> list[int]:

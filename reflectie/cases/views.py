@@ -21,7 +21,7 @@ from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import secure_filename
@@ -317,7 +317,12 @@ def index(slug: str) -> ResponseReturnValue:
         flash(_("Niet elk filter klopt; hieronder staan alle casussen."), "error")
     query = case_filter.apply(
         access.visible_cases(current_user).where(Case.team_id == team.id)
-    ).options(selectinload(Case.author))
+    ).options(
+        selectinload(Case.author),
+        # The list shows titles and labels, never the text: leave the long columns unread.
+        defer(Case.situation), defer(Case.help_question), defer(Case.dilemma),
+        defer(Case.stakeholders), defer(Case.own_role),
+    )  # fmt: skip
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     args = {name: request.args[name] for name in FILTER_NAMES if request.args.get(name)}
     return render_template(
