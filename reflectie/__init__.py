@@ -44,6 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from reflectie.main import bp as main_bp
     from reflectie.methods.api import bp as methods_api_bp
     from reflectie.methods.views import bp as methods_bp
+    from reflectie.sessions.api import bp as sessions_api_bp
+    from reflectie.sessions.views import bp as sessions_bp
 
     extensions.init_app(app)
     errors.init_app(app)
@@ -56,10 +58,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         admin_bp,
         cases_bp,
         methods_bp,
+        sessions_bp,
         api_bp,
         accounts_api_bp,
         cases_api_bp,
         methods_api_bp,
+        sessions_api_bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -30,6 +30,20 @@ class Unauthorized(DomainError):
     message = _l("Geef een geldig API-token mee: Authorization: Bearer <token>.")
 
 
+class BadJson(DomainError):
+    status = 400
+    code = "bad_json"
+    message = _l("De inhoud van het verzoek is geen geldig JSON-object.")
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or BadJson (400) for anything else."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadJson
+    return body
+
+
 def _token_user() -> Any:
     from reflectie.accounts.services import user_for_token  # plumbing may not import features
 

@@ -30,6 +30,8 @@ class Perm(StrEnum):
     CASE_EXPORT = "case:export"
     CASE_IMPORT = "case:import"
     CASE_READ = "case:read"
+    MEETING_PLAN = "meeting:plan"  # plan, move and cancel the team's meetings
+    MEETING_READ = "meeting:read"
     METHOD_ADAPT = "method:adapt"  # copy a built-in method and adapt it for the organisation
     TEAM_READ = "team:read"
     TEAM_VIEW_MEMBERS = "team:view_members"
@@ -50,9 +52,22 @@ class TeamKind(StrEnum):
 
 
 _MEMBER = frozenset(
-    {Perm.TEAM_READ, Perm.TEAM_VIEW_MEMBERS, Perm.CASE_READ, Perm.CASE_CREATE, Perm.CASE_COMMENT}
+    {
+        Perm.TEAM_READ,
+        Perm.TEAM_VIEW_MEMBERS,
+        Perm.CASE_READ,
+        Perm.CASE_CREATE,
+        Perm.CASE_COMMENT,
+        Perm.MEETING_READ,
+    }
 )
-_COACH = _MEMBER | {Perm.CASE_EDIT_ANY, Perm.CASE_IMPORT, Perm.CASE_EXPORT, Perm.METHOD_ADAPT}
+_COACH = _MEMBER | {
+    Perm.CASE_EDIT_ANY,
+    Perm.CASE_IMPORT,
+    Perm.CASE_EXPORT,
+    Perm.METHOD_ADAPT,
+    Perm.MEETING_PLAN,
+}
 
 GRANTS: dict[Role, frozenset[Perm]] = {
     Role.LID: _MEMBER,

@@ -14,16 +14,17 @@ pytestmark = pytest.mark.usefixtures("ctx")
 EXPECTED = {
     Role.LID: {
         Perm.TEAM_READ, Perm.TEAM_VIEW_MEMBERS, Perm.CASE_READ, Perm.CASE_CREATE, Perm.CASE_COMMENT,
+        Perm.MEETING_READ,
     },
     Role.LEERCOACH: {
         Perm.TEAM_READ, Perm.TEAM_VIEW_MEMBERS, Perm.CASE_READ, Perm.CASE_CREATE,
         Perm.CASE_COMMENT, Perm.CASE_EDIT_ANY, Perm.CASE_IMPORT, Perm.CASE_EXPORT,
-        Perm.METHOD_ADAPT,
+        Perm.METHOD_ADAPT, Perm.MEETING_READ, Perm.MEETING_PLAN,
     },
     Role.TEAMLEIDER: {
         Perm.TEAM_READ, Perm.TEAM_VIEW_MEMBERS, Perm.CASE_READ, Perm.CASE_CREATE,
         Perm.CASE_COMMENT, Perm.CASE_EDIT_ANY, Perm.CASE_IMPORT, Perm.CASE_EXPORT,
-        Perm.METHOD_ADAPT,
+        Perm.METHOD_ADAPT, Perm.MEETING_READ, Perm.MEETING_PLAN,
     },
     Role.DOCENT: {Perm.TEAM_READ, Perm.TEAM_VIEW_MEMBERS},
     Role.STUDENT: {Perm.TEAM_READ},

@@ -12,6 +12,7 @@ import io
 import re
 import secrets
 import zipfile
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -19,9 +20,11 @@ from flask import Flask
 from reflectie.accounts import services
 from reflectie.accounts.models import Membership
 from reflectie.cases import services as case_services
+from reflectie.cases.models import CaseStatus
 from reflectie.db import db
 from reflectie.methods import services as method_services
 from reflectie.permissions import Role
+from reflectie.sessions import services as meeting_services
 from tests.factories import make_team, make_token, make_user
 
 MISSING = 987_654
@@ -53,6 +56,29 @@ def _world(app: Flask) -> dict:
         case_services.save_draft(member_b, team=team_b, case_id=case_b.id, data={"title": canary})
         method_b = method_services.copy_method(member_b, "dilemmamethode", team_b.organisation_id)
         method_b.name = f"Methode {canary}"
+        brought_in = {"situation": "s", "help_question": "h", "dilemma": "d", "kwesties": [5]}
+        agenda_b = case_services.create_case(
+            member_b,
+            team_b,
+            case_services.CaseInput(title=f"Agenda {canary}", **brought_in),
+            status=CaseStatus.INGEBRACHT,
+        )
+        when = datetime(2027, 3, 30, 14, tzinfo=UTC)
+        meeting_b = meeting_services.create_meeting(
+            member_b,
+            team_b,
+            meeting_services.MeetingInput(
+                method="dilemmamethode", starts_at=when, duration_minutes=90,
+                case_ids=[agenda_b.id], location=f"Zaal {canary}",
+            ),
+        )  # fmt: skip
+        meeting_a = meeting_services.create_meeting(
+            member_a,
+            team_a,
+            meeting_services.MeetingInput(
+                method="dilemmamethode", starts_at=when, duration_minutes=60
+            ),
+        )
         # Team A's own objects: the member's pages are crawled with these for canaries.
         case_a = case_services.create_case(
             member_a, team_a, case_services.CaseInput(title="Casus A", kwesties=[5], tags=["jeugd"])
@@ -77,6 +103,7 @@ def _world(app: Flask) -> dict:
                 "comment_id": comment_b.id,
                 "number": 1,
                 "method_slug": method_b.slug,
+                "meeting_id": meeting_b.id,
             },
             "own_ids": {
                 "slug": team_a.slug,
@@ -84,6 +111,7 @@ def _world(app: Flask) -> dict:
                 "comment_id": comment_a.id,
                 "number": 1,
                 "method_slug": "dilemmamethode",
+                "meeting_id": meeting_a.id,
             },
         }
 

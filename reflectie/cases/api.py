@@ -10,13 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from reflectie.accounts.models import Team
-from reflectie.api import api_member, api_public, api_scoped, api_user, doc, paged
+from reflectie.api import api_member, api_public, api_scoped, api_user, doc, json_body, paged
 from reflectie.audit.services import record
 from reflectie.cases import access, services
 from reflectie.cases.models import Case, CaseStatus
 from reflectie.cases.queries import parse_filter
 from reflectie.db import db
-from reflectie.errors import DomainError, Invalid
+from reflectie.errors import Invalid
 from reflectie.permissions import Perm, has
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
@@ -50,19 +50,6 @@ FILTER_PARAMS = [
         ("until", {"type": "string", "format": "date"}),
     ]
 ]
-
-
-class BadJson(DomainError):
-    status = 400
-    code = "bad_json"
-    message = _l("De inhoud van het verzoek is geen geldig JSON-object.")
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadJson
-    return body
 
 
 def case_out(case: Case) -> dict[str, Any]:
@@ -122,7 +109,7 @@ def list_cases() -> ResponseReturnValue:
 )
 def create_case() -> ResponseReturnValue:
     user = api_user()
-    body = _body()
+    body = json_body()
     team_slug = body.pop("team", None)
     status = body.pop("status", CaseStatus.CONCEPT)
     writable = [m.team for m in user.memberships if has(user, Perm.CASE_CREATE, team_id=m.team_id)]
@@ -165,7 +152,7 @@ def get_case(case_id: int) -> ResponseReturnValue:
 def patch_case(case_id: int) -> ResponseReturnValue:
     user = api_user()
     case = access.get_case_for(user, case_id, access.CaseAction.EDIT)  # 404 before any 400
-    body = _body()
+    body = json_body()
     version = body.pop("version", None)
     if not isinstance(version, int) or isinstance(version, bool):
         raise Invalid(fields={"version": [str(_l("Geef de versie mee die u las (een getal)."))]})

@@ -1,0 +1,1 @@
+"""Intervisie and moreel-beraad meetings (bijeenkomsten): planning, agenda and calendar export."""

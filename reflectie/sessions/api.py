@@ -1,0 +1,130 @@
+"""/api/v1 endpoints of meetings (called sessions in the API, as DESIGN.md names them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from reflectie.api import api_member, api_scoped, api_user, doc, json_body, paged
+from reflectie.db import db
+from reflectie.errors import Invalid
+from reflectie.permissions import Perm, has
+from reflectie.sessions import access, services
+from reflectie.sessions.models import Meeting
+
+bp = Blueprint("sessions_api", __name__, url_prefix="/api/v1")
+
+SESSION_BODY = {
+    "type": "object",
+    "required": ["team", "method", "starts_at", "duration_minutes"],
+    "properties": {
+        "team": {"type": "string"},
+        "method": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 480},
+        "case_ids": {"type": "array", "items": {"type": "integer"}},
+        "location": {"type": "string"},
+    },
+}
+
+
+def meeting_summary(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "id": meeting.id,
+        "url": url_for("sessions.show", meeting_id=meeting.id, _external=True),
+        "team": meeting.team.slug,
+        "method": meeting.method.slug,
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
+        "duration_minutes": meeting.duration_minutes,
+        "location": meeting.location,
+        "status": str(meeting.status),
+    }
+
+
+def meeting_out(meeting: Meeting) -> dict[str, Any]:
+    return {
+        **meeting_summary(meeting),
+        "agenda": [{"case_id": item.case_id, "title": item.case.title} for item in meeting.agenda],
+        "steps": [
+            {"name": s.name, "minutes": s.minutes, "questions": s.questions, "who": s.who}
+            for s in meeting.method.steps
+        ],
+    }
+
+
+@bp.get("/sessions")
+@api_member
+@doc("Meetings of the token user's teams, soonest first", tags=["sessions"])
+def list_sessions() -> ResponseReturnValue:
+    query = (
+        access.visible_meetings(api_user())
+        .options(selectinload(Meeting.team), selectinload(Meeting.method))
+        .order_by(Meeting.starts_at)
+    )
+    return paged(query, meeting_summary)
+
+
+@bp.post("/sessions")
+@api_member
+@doc(
+    "Plan a meeting (leercoach or teamleider of the team)",
+    tags=["sessions"],
+    body=SESSION_BODY,
+    responses={"201": {"description": "Created"}, "422": {"description": "Invalid fields"}},
+)
+def create_session() -> ResponseReturnValue:
+    user = api_user()
+    body = json_body()
+    unknown = sorted(set(body) - set(SESSION_BODY["properties"]))
+    if unknown:
+        raise Invalid(fields={name: [str(_l("Dit veld bestaat niet."))] for name in unknown})
+    team = next(
+        (
+            m.team
+            for m in user.memberships
+            if m.team.slug == body.get("team") and has(user, Perm.MEETING_PLAN, team_id=m.team_id)
+        ),
+        None,
+    )
+    if team is None:
+        raise Invalid(fields={"team": [str(_l("Kies een team waarvoor u bijeenkomsten plant."))]})
+    duration, case_ids = body.get("duration_minutes"), body.get("case_ids", [])
+    if not isinstance(duration, int) or isinstance(duration, bool):
+        raise Invalid(fields={"duration_minutes": [str(_l("Geef de duur in minuten."))]})
+    if not isinstance(case_ids, list) or not all(
+        isinstance(c, int) and not isinstance(c, bool) for c in case_ids
+    ):
+        raise Invalid(fields={"case_ids": [str(_l("Geef een lijst met casusnummers."))]})
+    if not isinstance(body.get("method"), str) or not isinstance(body.get("location", ""), str):
+        raise Invalid(fields={"method": [str(_l("Kies een werkvorm uit de bibliotheek."))]})
+    data = services.MeetingInput(
+        method=body["method"],
+        starts_at=services.parse_starts_at(body.get("starts_at")),
+        duration_minutes=duration,
+        case_ids=case_ids,
+        location=body.get("location", ""),
+    )
+    meeting = services.create_meeting(user, team, data)
+    db.session.commit()
+    return jsonify(meeting_out(meeting)), 201
+
+
+@bp.get("/sessions/<int:meeting_id>")
+@api_scoped("meeting")
+@doc("One meeting with its agenda and the method's steps", tags=["sessions"])
+def get_session(meeting_id: int) -> ResponseReturnValue:
+    return jsonify(meeting_out(access.get_meeting_for(api_user(), meeting_id)))
+
+
+@bp.get("/sessions/<int:meeting_id>.ics")
+@api_scoped("meeting")
+@doc("The meeting as an iCalendar file", tags=["sessions"])
+def session_ics(meeting_id: int) -> ResponseReturnValue:
+    meeting = access.get_meeting_for(api_user(), meeting_id)
+    url = url_for("sessions.show", meeting_id=meeting.id, _external=True)
+    return Response(services.meeting_ics(meeting, url), mimetype="text/calendar")

@@ -1,0 +1,129 @@
+"""Meeting rules shared by views, API and CLI. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from icalendar import Calendar, Event
+
+from reflectie.accounts.models import Team, User
+from reflectie.audit.services import record
+from reflectie.cases.access import get_case_for
+from reflectie.cases.models import CaseStatus
+from reflectie.db import db, utcnow
+from reflectie.errors import Invalid, NotFound
+from reflectie.methods.access import get_method_for
+from reflectie.permissions import Perm, has
+from reflectie.sessions.access import get_meeting_for
+from reflectie.sessions.models import Meeting, MeetingCase, MeetingStatus
+
+# Cases that can be on an agenda: brought in, or discussed before and brought back.
+AGENDA_STATUSES = {CaseStatus.INGEBRACHT, CaseStatus.BESPROKEN}
+MAX_AGENDA = 5
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    method: str  # slug of a method the planner may use
+    starts_at: datetime  # with a time zone
+    duration_minutes: int
+    case_ids: list[int] = field(default_factory=list)
+    location: str = ""
+
+
+def parse_starts_at(value: str) -> datetime:
+    """An ISO 8601 moment with its offset ("2027-03-30T14:00:00+02:00"); Invalid otherwise."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError) as err:
+        raise Invalid(
+            fields={"starts_at": [str(_l("Geef datum en tijd als 2027-03-30T14:00:00+02:00."))]}
+        ) from err
+    if moment.tzinfo is None:
+        raise Invalid(fields={"starts_at": [str(_l("Geef ook de tijdzone mee, zoals +01:00."))]})
+    return moment
+
+
+def create_meeting(actor: User, team: Team, data: MeetingInput) -> Meeting:
+    """Plan a meeting of `team` with a method and cases on the agenda.
+
+    Raises NotFound when `actor` may not plan this team's meetings, Invalid for a method the
+    actor cannot use, a case that is not the team's or not brought in, or bad times.
+    """
+    if not has(actor, Perm.MEETING_PLAN, team_id=team.id):
+        raise NotFound
+    errors: dict[str, list[str]] = {}
+    try:
+        method = get_method_for(actor, data.method)
+    except NotFound:
+        errors["method"] = [str(_l("Kies een werkvorm uit de bibliotheek."))]
+    if not 15 <= data.duration_minutes <= 480:
+        errors["duration_minutes"] = [str(_l("Een bijeenkomst duurt 15 tot 480 minuten."))]
+    if data.starts_at.tzinfo is None:
+        errors["starts_at"] = [str(_l("Geef ook de tijdzone mee, zoals +01:00."))]
+    cases = []
+    for case_id in dict.fromkeys(data.case_ids):
+        try:
+            case = get_case_for(actor, case_id)
+        except NotFound:
+            case = None
+        if case is None or case.team_id != team.id or case.status not in AGENDA_STATUSES:
+            errors["case_ids"] = [
+                str(_l("Zet alleen ingebrachte casussen van dit team op de agenda."))
+            ]
+            break
+        cases.append(case)
+    if len(cases) > MAX_AGENDA:
+        errors["case_ids"] = [str(_l("Zet hoogstens %(n)s casussen op de agenda.", n=MAX_AGENDA))]
+    if len(data.location) > 200:
+        errors["location"] = [str(_l("Houd de plaats korter dan 200 tekens."))]
+    if errors:
+        raise Invalid(fields=errors)
+    meeting = Meeting(
+        team_id=team.id,
+        method_id=method.id,
+        starts_at=data.starts_at,
+        duration_minutes=data.duration_minutes,
+        location=data.location.strip(),
+        created_by_id=actor.id,
+        agenda=[MeetingCase(case_id=c.id, position=n) for n, c in enumerate(cases)],
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    record("meeting.create", actor=actor, obj=meeting, team_id=team.id)
+    return meeting
+
+
+def cancel_meeting(actor: User, meeting_id: int) -> Meeting:
+    meeting = get_meeting_for(actor, meeting_id, Perm.MEETING_PLAN)
+    if meeting.status == MeetingStatus.CLOSED:
+        raise Invalid(_l("Een afgeronde bijeenkomst kan niet meer worden geannuleerd."))
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.updated_at = utcnow()
+    record("meeting.cancel", actor=actor, obj=meeting)
+    return meeting
+
+
+def meeting_ics(meeting: Meeting, url: str) -> bytes:
+    """The meeting as an iCalendar file. It names the method and the team, never the cases:
+    calendars travel to other services."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Reflectie//bijeenkomsten//NL")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"meeting-{meeting.id}@reflectie")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", meeting.starts_at)
+    event.add("dtend", meeting.ends_at)
+    event.add("summary", f"{meeting.method.name} · {meeting.team.name}")
+    description = str(_l("Bijeenkomst in Reflectie: %(url)s", url=url))
+    event.add("description", description)
+    event.add("url", url)
+    if meeting.location:
+        event.add("location", meeting.location)
+    if meeting.status == MeetingStatus.CANCELLED:
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    return calendar.to_ical()
