@@ -12,6 +12,7 @@ from reflectie.accounts.models import Team, User
 from reflectie.audit.services import record
 from reflectie.cases.access import get_case_for
 from reflectie.cases.models import CaseStatus
+from reflectie.cases.services import missing_to_bring_in, set_status
 from reflectie.db import db, utcnow
 from reflectie.errors import Invalid, NotFound
 from reflectie.methods.access import get_method_for
@@ -69,9 +70,13 @@ def create_meeting(actor: User, team: Team, data: MeetingInput) -> Meeting:
             case = get_case_for(actor, case_id)
         except NotFound:
             case = None
-        if case is None or case.team_id != team.id or case.status not in AGENDA_STATUSES:
+        ready = case is not None and (
+            case.status in AGENDA_STATUSES
+            or (case.status == CaseStatus.CONCEPT and not missing_to_bring_in(case))
+        )
+        if case is None or case.team_id != team.id or not ready:
             errors["case_ids"] = [
-                str(_l("Zet alleen ingebrachte casussen van dit team op de agenda."))
+                str(_l("Zet alleen ingebrachte (of complete) casussen van dit team op de agenda."))
             ]
             break
         cases.append(case)
@@ -81,6 +86,9 @@ def create_meeting(actor: User, team: Team, data: MeetingInput) -> Meeting:
         errors["location"] = [str(_l("Houd de plaats korter dan 200 tekens."))]
     if errors:
         raise Invalid(fields=errors)
+    for case in cases:
+        if case.status == CaseStatus.CONCEPT:  # a complete concept is brought in by planning it
+            set_status(actor, case.id, CaseStatus.INGEBRACHT, expected_version=case.version)
     meeting = Meeting(
         team_id=team.id,
         method_id=method.id,

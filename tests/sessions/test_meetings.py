@@ -14,7 +14,7 @@ from reflectie.errors import Invalid, NotFound
 from reflectie.permissions import Role
 from reflectie.sessions import services
 from reflectie.sessions.models import Meeting, MeetingStatus
-from tests.cases.factories import make_case
+from tests.cases.factories import COMPLETE, make_case
 from tests.factories import make_team, make_token, make_user
 from tests.pages import get_page, text_of
 
@@ -29,6 +29,7 @@ def world(app):
         lid = make_user(team=team, role=Role.LID)
         ready = make_case(team=team, author=lid, title="Klaar", status=CaseStatus.INGEBRACHT)
         draft = make_case(team=team, author=lid, title="Concept")
+        complete = make_case(team=team, author=lid, title="Compleet", **COMPLETE)
         other = make_case(title="Van een ander team", status=CaseStatus.INGEBRACHT)
         return {
             "slug": team.slug,
@@ -38,6 +39,7 @@ def world(app):
             "lid_token": make_token(lid),
             "ready": ready.id,
             "draft": draft.id,
+            "complete": complete.id,
             "other": other.id,
         }
 
@@ -87,6 +89,16 @@ def test_bad_plans_are_refused_and_nothing_is_written(app, world, change, field)
         assert field in err.value.fields
         db.session.rollback()
         assert db.session.scalar(select(func.count(Meeting.id))) == 0
+
+
+def test_planning_a_complete_concept_brings_it_in(app, world):
+    from reflectie.cases.models import Case
+
+    with app.app_context():
+        data = services.MeetingInput("dilemmamethode", WHEN, 90, [world["complete"]])
+        services.create_meeting(_user(world["coach"]), _team(world["slug"]), data)
+        db.session.commit()
+        assert db.session.get(Case, world["complete"]).status == CaseStatus.INGEBRACHT
 
 
 def test_a_lid_may_read_but_not_plan(app, world):
