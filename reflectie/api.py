@@ -81,7 +81,9 @@ def _with_token(view: F, rule: str, kind: str | None = None) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         g.api_user = _token_user()
-        return view(*args, **kwargs)
+        response = view(*args, **kwargs)
+        db.session.commit()  # the token's last use (already flushed), on views that write nothing
+        return response
 
     wrapped.access_rule = rule  # type: ignore[attr-defined]
     wrapped.writes_db = True  # type: ignore[attr-defined]  # the token's last use (db.writes)

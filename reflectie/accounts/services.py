@@ -162,6 +162,10 @@ def confirm_password(user: User, password: str) -> bool:
     return verify_password(user.password_hash, password)
 
 
+def record_failed_password_check(user: User) -> None:
+    record("password.check", actor=user, result="failed")
+
+
 def note_login(user: User) -> None:
     user.last_login_at = utcnow()
     record("login", actor=user)

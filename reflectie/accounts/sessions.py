@@ -30,7 +30,7 @@ def log_in(user: User, *, remember: bool) -> None:
     note_login(user)
 
 
-# Login throttling, shared by every form that checks a password.
+# Login throttling, shared by the login page and the re-login after an expired session.
 def login_ip_limit() -> str:
     return str(current_app.config["RATELIMIT_LOGIN_IP"])
 

@@ -174,8 +174,30 @@ def personal_data() -> ResponseReturnValue:
     return response
 
 
+def _password_check_key() -> str:
+    return f"password-check:{current_user.get_id()}"
+
+
+def _password_failed(err: Invalid | None = None) -> None:
+    """Audit a failed password re-check (after the rollback, so the row is kept)."""
+    if err is None or any("password" in name for name in err.fields):
+        services.record_failed_password_check(current_user)
+        db.session.commit()
+
+
+# Pages that re-check the password are throttled like the login page: a hijacked session must
+# not become a way to guess the password.
+password_checks = limiter.shared_limit(
+    login_account_limit,
+    scope="password-check",
+    key_func=_password_check_key,
+    methods=["POST"],
+)
+
+
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
 @member
+@password_checks
 def change_password() -> ResponseReturnValue:
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
@@ -185,6 +207,7 @@ def change_password() -> ResponseReturnValue:
             )
         except Invalid as err:
             db.session.rollback()
+            _password_failed(err)
             apply_errors(form, err)
         else:
             db.session.commit()
@@ -251,6 +274,7 @@ def setup_2fa() -> ResponseReturnValue:
 
 @bp.route("/account/tweestaps/uit", methods=["GET", "POST"])
 @member
+@password_checks
 def disable_2fa() -> ResponseReturnValue:
     form = forms.PasswordConfirmForm()
     if form.validate_on_submit():
@@ -258,6 +282,7 @@ def disable_2fa() -> ResponseReturnValue:
             services.disable_totp(current_user, form.password.data)
         except Invalid as err:
             db.session.rollback()
+            _password_failed(err)
             apply_errors(form, err)
         else:
             db.session.commit()
@@ -268,6 +293,7 @@ def disable_2fa() -> ResponseReturnValue:
 
 @bp.route("/account/herstelcodes", methods=["GET", "POST"])
 @member
+@password_checks
 def recovery_codes() -> ResponseReturnValue:
     form = forms.PasswordConfirmForm()
     if not current_user.totp_enabled:
@@ -277,6 +303,7 @@ def recovery_codes() -> ResponseReturnValue:
             codes = services.new_recovery_codes(current_user)
             db.session.commit()
             return render_template("accounts/recovery_codes.html", codes=codes)
+        _password_failed()
         form.password.errors = [_("Uw wachtwoord klopt niet.")]
     return render_template("accounts/confirm_recovery.html", form=form)
 

@@ -119,7 +119,7 @@ def create_case() -> ResponseReturnValue:
         team = next((t for t in writable if t.slug == team_slug), None)
     if team is None:
         raise Invalid(fields={"team": [str(_l("Kies een team waarin u casussen mag schrijven."))]})
-    if status not in {s.value for s in CaseStatus}:
+    if not isinstance(status, str) or status not in {s.value for s in CaseStatus}:
         raise Invalid(fields={"status": [str(_l("Kies een status uit de lijst."))]})
     case = services.create_case(user, team, services.parse_input(body), status=CaseStatus(status))
     db.session.commit()

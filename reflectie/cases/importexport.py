@@ -90,7 +90,7 @@ def import_cases(actor: User, team: Team, records: list[Any]) -> list[Case]:
             continue
         raw = dict(raw)
         status = raw.pop("status", CaseStatus.CONCEPT)
-        if status not in {s.value for s in CaseStatus}:
+        if not isinstance(status, str) or status not in {s.value for s in CaseStatus}:
             problems.append(RecordError(index, "status", str(_l("Kies een status uit de lijst."))))
             continue
         try:

@@ -136,7 +136,10 @@ def parse_input(raw: dict[str, Any], *, base: CaseInput | None = None) -> CaseIn
         else:
             values["kwesties"] = value
     if "visibility" in raw:
-        values["visibility"] = raw["visibility"]
+        if isinstance(raw["visibility"], str):
+            values["visibility"] = raw["visibility"]
+        else:
+            errors["visibility"] = _msg(_l("Kies wie de casus mag zien: het team of alleen u."))
     if errors:
         raise Invalid(fields=errors)
     if "title" not in values:
@@ -279,6 +282,9 @@ def update_case(actor: User, case_id: int, data: CaseInput, *, expected_version:
         not getattr(data, name) for name in REQUIRED_TO_BRING_IN
     ):
         _missing_error([n for n in REQUIRED_TO_BRING_IN if not getattr(data, n)])
+    if actor.id != case.author_id:
+        # Who sees a case is the author's choice alone: an editor cannot hide it or open it.
+        data = replace(data, visibility=case.visibility)
     before = snapshot(case)
     _apply(case, data)
     if snapshot(case) != before:
@@ -321,25 +327,31 @@ def set_status(actor: User, case_id: int, status: str, *, expected_version: int)
     return case
 
 
+def _shown_to(actor: User, case: Case, revision: CaseRevision) -> bool:
+    # What was written while the case was private stays the author's, also after the case
+    # was opened to the team.
+    return case.author_id == actor.id or revision.data.get("visibility") != Visibility.PRIVATE
+
+
 def revisions(actor: User, case_id: int) -> list[CaseRevision]:
-    """The case's revisions, newest first (the caller already may read the case)."""
+    """The case's revisions that `actor` may see, newest first."""
     case = get_case_for(actor, case_id)
-    return list(
-        db.session.scalars(
-            select(CaseRevision)
-            .where(CaseRevision.case_id == case.id)
-            .options(selectinload(CaseRevision.editor))
-            .order_by(CaseRevision.number.desc())
-        )
+    rows = db.session.scalars(
+        select(CaseRevision)
+        .where(CaseRevision.case_id == case.id)
+        .options(selectinload(CaseRevision.editor))
+        .order_by(CaseRevision.number.desc())
     )
+    return [r for r in rows if _shown_to(actor, case, r)]
 
 
 def get_revision(actor: User, case_id: int, number: int) -> CaseRevision:
+    """One revision; NotFound when missing or written while the case was private to another."""
     case = get_case_for(actor, case_id)
     revision = db.session.scalar(
         select(CaseRevision).where(CaseRevision.case_id == case.id, CaseRevision.number == number)
     )
-    if revision is None:
+    if revision is None or not _shown_to(actor, case, revision):
         raise NotFound
     return revision
 
@@ -348,15 +360,17 @@ def restore_revision(actor: User, case_id: int, number: int, *, expected_version
     """Put an earlier revision's text back; this is itself a new revision."""
     revision = get_revision(actor, case_id, number)
     data = CaseInput(**{k: v for k, v in revision.data.items() if k in FIELD_NAMES})
+    newest = select(func.max(CaseRevision.number)).where(CaseRevision.case_id == case_id)
+    before = db.session.scalar(newest)
     case = update_case(actor, case_id, data, expected_version=expected_version)
     latest = db.session.scalar(
-        select(CaseRevision)
-        .where(CaseRevision.case_id == case.id)
-        .order_by(CaseRevision.number.desc())
+        select(CaseRevision).where(
+            CaseRevision.case_id == case.id, CaseRevision.number == db.session.scalar(newest)
+        )
     )
-    if latest is not None and latest.number != number:
+    if latest is not None and latest.number != before:  # only when the restore changed text
         latest.note = str(_l("teruggezet naar versie %(n)s", n=number))
-    record("case.restore", actor=actor, obj=case, revision=number)
+        record("case.restore", actor=actor, obj=case, revision=number)
     return case
 
 

@@ -69,7 +69,6 @@ bp = Blueprint("cases", __name__)
 
 PER_PAGE = 20
 FILTER_NAMES = ("kwestie", "status", "author", "tag", "since", "until", "sort")
-# The order in which the conflict page and the history compare fields.
 # The typed text shown (read-only) on the expired-session page, so it can be copied.
 KEPT_TEXTS = {
     name: FIELD_LABELS[name]
@@ -235,7 +234,11 @@ def relogin() -> ResponseReturnValue:
         # show the text so it can be copied before logging in with the second factor.
         db.session.commit()
         return _session_expired(None, target=target, copy_only=True)
-    team, case_id = _target_team_and_case(user, target)
+    try:
+        team, case_id = _target_team_and_case(user, target)
+    except NotFound:  # the case went away meanwhile: show the text so it can be copied
+        db.session.commit()
+        return _session_expired(None, target=target, copy_only=True)
     draft_form = _case_form(formdata=MultiDict(_carried()), meta={"csrf": False})
     try:
         services.save_draft(user, team=team, case_id=case_id, data=draft_form.draft_data())

@@ -10,7 +10,8 @@
 
   const status = form.querySelector("[data-autosave-status]");
   const tokenInput = form.querySelector("input[name=csrf_token]");
-  const storageKey = "reflectie:casus:" + window.location.pathname;
+  // Per user: on a shared computer the next colleague is never offered someone else's text.
+  const storageKey = "reflectie:casus:" + form.dataset.user + ":" + window.location.pathname;
   const SKIP = new Set(["csrf_token", "action"]);
 
   // The form's fields as {name: value or [values]}: what the autosave endpoint reads.

@@ -930,20 +930,22 @@ def test_a_relogin_with_a_second_factor_keeps_nothing_and_shows_the_text_to_copy
     assert client.get(f"/teams/{slug}/casussen").status_code == 302  # still logged out
 
 
-def test_a_relogin_for_a_case_the_user_may_not_edit_is_404(app, login):
+def test_a_relogin_for_a_case_the_user_may_not_edit_keeps_nothing_and_shows_the_text(app, login):
     world = _world(app)
     client = app.test_client()
     response = client.post(
         "/casussen/opnieuw-inloggen",
         data={
             "target": f"edit:{world['case_id']}",
-            "title": "x",
+            "title": "Mijn eigen getypte titel",
             "email": world["outsider"],
             "password": PASSWORD,
         },
     )
-    assert response.status_code == 404
+    assert response.status_code == 401
+    assert "Mijn eigen getypte titel" in response.text  # to copy, nothing of the case itself
     assert _count(app, CaseDraft) == 0
+    assert client.get("/account").status_code == 302  # and not logged in
 
 
 # --- import and export --------------------------------------------------------------------------
