@@ -60,6 +60,11 @@ class Conflict(DomainError):
     message = _l("Iemand anders heeft dit intussen gewijzigd.")
 
 
+CSRF_MESSAGE = _l(
+    "Het formulier is verlopen of ongeldig. Ga terug, vernieuw de pagina en "
+    "probeer het opnieuw; uw tekst staat nog in het vorige scherm."
+)
+
 # Messages for HTTP errors, in Dutch; the template shows title and text.
 HTTP_MESSAGES: dict[int, tuple[Any, Any]] = {
     400: (_l("Ongeldig verzoek"), _l("Dit verzoek kan niet worden verwerkt.")),
@@ -183,14 +188,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(err: CSRFError) -> ResponseReturnValue:
         db.session.rollback()
-        return error_response(
-            400,
-            code="csrf",
-            message=_l(
-                "Het formulier is verlopen of ongeldig. Ga terug, vernieuw de pagina en "
-                "probeer het opnieuw; uw tekst staat nog in het vorige scherm."
-            ),
-        )
+        return error_response(400, code="csrf", message=CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> ResponseReturnValue:

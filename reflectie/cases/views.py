@@ -21,6 +21,7 @@ from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -60,7 +61,7 @@ from reflectie.cases.models import Case, CaseStatus
 from reflectie.cases.queries import CaseFilter, parse_filter
 from reflectie.cases.services import StaleEdit
 from reflectie.db import db, short_write, writes
-from reflectie.errors import Invalid, NotFound
+from reflectie.errors import CSRF_MESSAGE, Invalid, NotFound, error_response
 from reflectie.extensions import limiter
 from reflectie.forms import CredentialsForm, apply_errors, choices
 from reflectie.permissions import Perm, public, scoped
@@ -165,6 +166,18 @@ def _keep_text_when_logged_out() -> ResponseReturnValue | None:
         target = f"edit:{args['case_id']}" if "case_id" in args else f"new:{args.get('slug', '')}"
         return _session_expired(CredentialsForm(formdata=None), target=target)
     return None
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_keeps_text(err: CSRFError) -> ResponseReturnValue:
+    """A save whose form token no longer matches (the session cookie went, say) would lose the
+    text on the generic error page: show it with the login fields, as for an expired session."""
+    db.session.rollback()
+    if request.endpoint in FORM_ENDPOINTS:
+        args = request.view_args or {}
+        target = f"edit:{args['case_id']}" if "case_id" in args else f"new:{args.get('slug', '')}"
+        return _session_expired(CredentialsForm(formdata=None), target=target)
+    return error_response(400, code="csrf", message=CSRF_MESSAGE)
 
 
 def _carried() -> list[tuple[str, str]]:

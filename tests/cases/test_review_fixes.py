@@ -100,3 +100,21 @@ def test_password_rechecks_are_audited_and_throttled(app, make_app, bind_app, tm
             assert len(failed) == 10
     finally:
         limiter.enabled = False
+
+
+def test_a_case_form_with_a_stale_form_token_keeps_the_text(app, make_app, bind_app):
+    csrf_app = bind_app(make_app(WTF_CSRF_ENABLED=True))
+    with app.app_context():
+        team = make_team()
+        email, slug = make_user(team=team).email, team.slug
+    client = csrf_app.test_client()  # no session at all: the cookie is gone
+    response = client.post(
+        f"/teams/{slug}/casussen/nieuw",
+        data={"title": "Mijn titel", "situation": "Een lange tekst die niet verloren mag gaan",
+              "csrf_token": "verlopen"},
+    )  # fmt: skip
+    assert response.status_code == 401
+    assert "Een lange tekst die niet verloren mag gaan" in response.text
+    assert email not in response.text
+    elsewhere = client.post("/account", data={"locale": "en", "csrf_token": "verlopen"})
+    assert elsewhere.status_code == 400
