@@ -19,19 +19,25 @@ def _fail(err: Invalid | NotFound) -> click.ClickException:
     return click.ClickException("; ".join(problems) or str(err.message))
 
 
-@click.command("init")
-@with_appcontext
-def init_command() -> None:
-    """Create or upgrade the database schema and load the reference data (idempotent)."""
+def init_database() -> dict[str, int]:
+    """What `reflectie init` does: migrate, then load the reference data (idempotent).
+    Returns how many kwesties, values and methods were added or updated; the caller commits."""
     from reflectie.cases.services import load_kwesties, load_values
     from reflectie.methods.services import load_builtin_methods
 
     upgrade()
-    kwesties, values, methods = load_kwesties(), load_values(), load_builtin_methods()
+    return {"kwesties": load_kwesties(), "values": load_values(), "methods": load_builtin_methods()}
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or upgrade the database schema and load the reference data (idempotent)."""
+    changed = init_database()
     db.session.commit()
     click.echo(
-        f"database up to date; kwesties: {kwesties} added or updated; values: {values}; "
-        f"methods: {methods}"
+        f"database up to date; kwesties: {changed['kwesties']} added or updated; "
+        f"values: {changed['values']}; methods: {changed['methods']}"
     )
 
 

@@ -20,14 +20,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from reflectie import create_app
-from reflectie.cases.services import load_kwesties, load_values
+from reflectie.cli import init_database
 from reflectie.db import db
-from reflectie.methods.services import load_builtin_methods
 
 CI = bool(os.environ.get("REFLECTIE_CI"))
 
@@ -119,10 +117,7 @@ def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
     """One app and one schema per test run, built by the real migrations."""
     app = make_app()
     with app.app_context():
-        upgrade()
-        load_kwesties()
-        load_values()
-        load_builtin_methods()
+        init_database()
         db.session.commit()
     yield app
     with app.app_context():

@@ -20,14 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask_migrate import upgrade
 from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
 from reflectie import create_app
-from reflectie.cases.services import load_kwesties, load_values
+from reflectie.cli import init_database
 from reflectie.db import db
-from reflectie.methods.services import load_builtin_methods
 from tests.browser.support import Account, ConsoleWatch, LiveServer
 from tests.conftest import TEST_CONFIG, require
 from tests.factories import PASSWORD, make_org, make_team, make_user, new_totp_secret
@@ -100,10 +98,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         }
     )
     with app.app_context():
-        upgrade()
-        load_kwesties()
-        load_values()
-        load_builtin_methods()
+        init_database()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

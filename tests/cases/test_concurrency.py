@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy.orm.exc import StaleDataError
 
 from reflectie import create_app
@@ -20,6 +19,7 @@ from reflectie.accounts.models import User
 from reflectie.cases import services
 from reflectie.cases.models import Case, CaseRevision
 from reflectie.cases.services import CaseInput, StaleEdit
+from reflectie.cli import init_database
 from reflectie.db import db
 from reflectie.permissions import Role
 from tests.conftest import TEST_CONFIG, postgres_database
@@ -34,8 +34,7 @@ def own_app(tmp_path) -> Iterator[Flask]:
     def build(url: str) -> Flask:
         app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path)})
         with app.app_context():
-            upgrade()
-            services.load_kwesties()
+            init_database()
             db.session.commit()
         return app
 
