@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -27,9 +28,9 @@ from reflectie.sessions.models import Meeting, MeetingStatus
 bp = Blueprint("sessions", __name__)
 
 STATUS_LABELS = {
-    MeetingStatus.PLANNED: "gepland",
-    MeetingStatus.CANCELLED: "geannuleerd",
-    MeetingStatus.CLOSED: "afgerond",
+    MeetingStatus.PLANNED: _l("gepland"),
+    MeetingStatus.CANCELLED: _l("geannuleerd"),
+    MeetingStatus.CLOSED: _l("afgerond"),
 }
 
 
