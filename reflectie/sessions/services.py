@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
+from sqlalchemy import select
 
 from reflectie.accounts.models import Team, User
 from reflectie.audit.services import record
@@ -18,7 +19,14 @@ from reflectie.errors import Invalid, NotFound
 from reflectie.methods.access import get_method_for
 from reflectie.permissions import Perm, has
 from reflectie.sessions.access import get_meeting_for
-from reflectie.sessions.models import Meeting, MeetingCase, MeetingStatus
+from reflectie.sessions.models import (
+    Meeting,
+    MeetingCase,
+    MeetingNote,
+    MeetingOutcome,
+    MeetingStatus,
+    OutcomeKind,
+)
 
 # Cases that can be on an agenda: brought in, or discussed before and brought back.
 AGENDA_STATUSES = {CaseStatus.INGEBRACHT, CaseStatus.BESPROKEN}
@@ -135,3 +143,127 @@ def meeting_ics(meeting: Meeting, url: str) -> bytes:
         event.add("status", "CANCELLED")
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+# --- in the room: notes per step, outcomes, closing --------------------------------------------
+
+MAX_NOTE = 20_000
+
+
+def save_note(actor: User, meeting_id: int, step: int, text: str) -> MeetingNote:
+    """Keep what was written down in step `step` (0-based) of the meeting's method.
+
+    Only planners (leercoach, teamleider) write; a closed meeting's record changes only by a
+    planner and the change is audited as such.
+    """
+    meeting = get_meeting_for(actor, meeting_id, Perm.MEETING_PLAN)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise Invalid(_l("Deze bijeenkomst is geannuleerd."))
+    if not 0 <= step < len(meeting.method.steps):
+        raise NotFound
+    text = text.replace("\r\n", "\n")
+    if len(text) > MAX_NOTE:
+        raise Invalid(fields={"text": [str(_l("Houd de aantekeningen korter dan 20.000 tekens."))]})
+    note = next((n for n in meeting.notes if n.step == step), None)
+    if note is None:
+        note = MeetingNote(meeting_id=meeting.id, step=step, text=text, updated_by_id=actor.id)
+        meeting.notes.append(note)
+    elif note.text != text:
+        note.text, note.updated_by_id = text, actor.id
+    if meeting.status == MeetingStatus.CLOSED:
+        record("meeting.record_changed", actor=actor, obj=meeting, step=step)
+    db.session.flush()
+    return note
+
+
+def add_outcome(
+    actor: User,
+    meeting_id: int,
+    *,
+    kind: str,
+    text: str,
+    owner_id: int | None = None,
+    due_on: date | None = None,
+) -> MeetingOutcome:
+    """A leerpunt, or an actiepunt with an owner from the team and a due date."""
+    meeting = get_meeting_for(actor, meeting_id, Perm.MEETING_PLAN)
+    errors: dict[str, list[str]] = {}
+    if kind not in {k.value for k in OutcomeKind}:
+        errors["kind"] = [str(_l("Kies leerpunt of actiepunt."))]
+    text = text.strip()
+    if not text or len(text) > 2000:
+        errors["text"] = [str(_l("Schrijf het punt op in hoogstens 2.000 tekens."))]
+    if owner_id is not None and owner_id not in {m.user_id for m in meeting.team.memberships}:
+        errors["owner_id"] = [str(_l("Kies iemand uit het team."))]
+    if kind == OutcomeKind.ACTIEPUNT and owner_id is None:
+        errors["owner_id"] = [str(_l("Een actiepunt heeft iemand die het oppakt."))]
+    if errors:
+        raise Invalid(fields=errors)
+    outcome = MeetingOutcome(kind=OutcomeKind(kind), text=text, owner_id=owner_id, due_on=due_on)
+    meeting.outcomes.append(outcome)
+    db.session.flush()
+    record("meeting.outcome", actor=actor, obj=meeting, kind=kind)
+    return outcome
+
+
+def close_meeting(actor: User, meeting_id: int) -> Meeting:
+    """End the meeting: its cases move to besproken and its record is kept."""
+    meeting = get_meeting_for(actor, meeting_id, Perm.MEETING_PLAN)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise Invalid(_l("Alleen een geplande bijeenkomst kan worden afgerond."))
+    meeting.status, meeting.closed_at = MeetingStatus.CLOSED, utcnow()
+    for item in meeting.agenda:
+        case = item.case
+        if case.status == CaseStatus.INGEBRACHT:
+            set_status(actor, case.id, CaseStatus.BESPROKEN, expected_version=case.version)
+    db.session.flush()
+    record("meeting.close", actor=actor, obj=meeting)
+    return meeting
+
+
+def open_actions(actor: User, team_id: int) -> list[MeetingOutcome]:
+    """The team's actions not yet done, oldest first: each meeting opens with these."""
+    if not has(actor, Perm.MEETING_READ, team_id=team_id):
+        raise NotFound
+    return list(
+        db.session.scalars(
+            select(MeetingOutcome)
+            .join(Meeting)
+            .where(
+                Meeting.team_id == team_id,
+                MeetingOutcome.kind == OutcomeKind.ACTIEPUNT,
+                MeetingOutcome.done_at.is_(None),
+            )
+            .order_by(MeetingOutcome.id)
+        )
+    )
+
+
+def complete_action(actor: User, outcome_id: int, note: str = "") -> MeetingOutcome:
+    """Mark an action done (by its owner or a planner), with a short report back."""
+    outcome = db.session.get(MeetingOutcome, outcome_id)
+    if outcome is None or outcome.kind != OutcomeKind.ACTIEPUNT:
+        raise NotFound
+    team_id = outcome.meeting.team_id
+    if not has(actor, Perm.MEETING_READ, team_id=team_id):
+        raise NotFound
+    if outcome.owner_id != actor.id and not has(actor, Perm.MEETING_PLAN, team_id=team_id):
+        raise NotFound
+    outcome.done_at, outcome.done_note = utcnow(), note.strip()[:2000]
+    record("meeting.action_done", actor=actor, obj=outcome.meeting)
+    return outcome
+
+
+def meetings_of_case(actor: User, case_id: int) -> list[Meeting]:
+    """The meetings of the case's team that had this case on the agenda (case page)."""
+    case = get_case_for(actor, case_id)
+    if not has(actor, Perm.MEETING_READ, team_id=case.team_id):
+        return []
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .join(MeetingCase)
+            .where(MeetingCase.case_id == case.id, Meeting.team_id == case.team_id)
+            .order_by(Meeting.starts_at.desc())
+        )
+    )
