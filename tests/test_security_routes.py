@@ -79,6 +79,13 @@ def _world(app: Flask) -> dict:
                 method="dilemmamethode", starts_at=when, duration_minutes=60
             ),
         )
+        meeting_services.save_note(member_b, meeting_b.id, 3, f"Notitie {canary}")
+        outcome_b = meeting_services.add_outcome(
+            member_b, meeting_b.id, kind="actiepunt", text=f"Actie {canary}", owner_id=member_b.id
+        )
+        outcome_a = meeting_services.add_outcome(
+            member_a, meeting_a.id, kind="actiepunt", text="Actie A", owner_id=member_a.id
+        )
         # Team A's own objects: the member's pages are crawled with these for canaries.
         case_a = case_services.create_case(
             member_a, team_a, case_services.CaseInput(title="Casus A", kwesties=[5], tags=["jeugd"])
@@ -104,6 +111,8 @@ def _world(app: Flask) -> dict:
                 "number": 1,
                 "method_slug": method_b.slug,
                 "meeting_id": meeting_b.id,
+                "outcome_id": outcome_b.id,
+                "step": 1,
             },
             "own_ids": {
                 "slug": team_a.slug,
@@ -112,6 +121,8 @@ def _world(app: Flask) -> dict:
                 "number": 1,
                 "method_slug": "dilemmamethode",
                 "meeting_id": meeting_a.id,
+                "outcome_id": outcome_a.id,
+                "step": 1,
             },
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, url_for
@@ -14,7 +15,7 @@ from reflectie.db import db
 from reflectie.errors import Invalid
 from reflectie.permissions import Perm, has
 from reflectie.sessions import access, services
-from reflectie.sessions.models import Meeting
+from reflectie.sessions.models import Meeting, MeetingOutcome
 
 bp = Blueprint("sessions_api", __name__, url_prefix="/api/v1")
 
@@ -46,14 +47,34 @@ def meeting_summary(meeting: Meeting) -> dict[str, Any]:
     }
 
 
+def outcome_out(outcome: MeetingOutcome) -> dict[str, Any]:
+    return {
+        "id": outcome.id,
+        "kind": str(outcome.kind),
+        "text": outcome.text,
+        "owner": outcome.owner.handle if outcome.owner else None,
+        "due_on": outcome.due_on.isoformat() if outcome.due_on else None,
+        "done": outcome.done_at is not None,
+        "done_note": outcome.done_note,
+    }
+
+
 def meeting_out(meeting: Meeting) -> dict[str, Any]:
     return {
         **meeting_summary(meeting),
         "agenda": [{"case_id": item.case_id, "title": item.case.title} for item in meeting.agenda],
         "steps": [
-            {"name": s.name, "minutes": s.minutes, "questions": s.questions, "who": s.who}
-            for s in meeting.method.steps
+            {
+                "step": n + 1,
+                "name": s.name,
+                "minutes": s.minutes,
+                "questions": s.questions,
+                "who": s.who,
+                "notes": meeting.note_for(n),
+            }
+            for n, s in enumerate(meeting.method.steps)
         ],
+        "outcomes": [outcome_out(o) for o in meeting.outcomes],
     }
 
 
@@ -128,3 +149,73 @@ def session_ics(meeting_id: int) -> ResponseReturnValue:
     meeting = access.get_meeting_for(api_user(), meeting_id)
     url = url_for("sessions.show", meeting_id=meeting.id, _external=True)
     return Response(services.meeting_ics(meeting, url), mimetype="text/calendar")
+
+
+@bp.post("/sessions/<int:meeting_id>/notes")
+@api_scoped("meeting")
+@doc(
+    "Write the notes of one step (1-based) of the meeting's method",
+    tags=["sessions"],
+    body={
+        "type": "object",
+        "required": ["step", "text"],
+        "properties": {"step": {"type": "integer", "minimum": 1}, "text": {"type": "string"}},
+    },
+)
+def save_notes(meeting_id: int) -> ResponseReturnValue:
+    user = api_user()
+    access.get_meeting_for(user, meeting_id)  # 404 before any 400
+    body = json_body()
+    step, text = body.get("step"), body.get("text")
+    if not isinstance(step, int) or isinstance(step, bool) or step < 1:
+        raise Invalid(fields={"step": [str(_l("Geef het nummer van de stap, vanaf 1."))]})
+    if not isinstance(text, str):
+        raise Invalid(fields={"text": [str(_l("Geef de aantekeningen als tekst."))]})
+    services.save_note(user, meeting_id, step - 1, text)
+    db.session.commit()
+    return jsonify(meeting_out(access.get_meeting_for(user, meeting_id)))
+
+
+@bp.post("/sessions/<int:meeting_id>/actions")
+@api_scoped("meeting")
+@doc(
+    "Add a leerpunt or an actiepunt (owner: a team member's handle; due_on: a date)",
+    tags=["sessions"],
+    body={
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["actiepunt", "leerpunt"]},
+            "text": {"type": "string"},
+            "owner": {"type": "string"},
+            "due_on": {"type": "string", "format": "date"},
+        },
+    },
+    responses={"201": {"description": "Created"}, "422": {"description": "Invalid fields"}},
+)
+def add_action(meeting_id: int) -> ResponseReturnValue:
+    user = api_user()
+    meeting = access.get_meeting_for(user, meeting_id)
+    body = json_body()
+    owner = next(
+        (m.user for m in meeting.team.memberships if m.user.handle == body.get("owner")), None
+    )
+    if body.get("owner") is not None and owner is None:
+        raise Invalid(fields={"owner": [str(_l("Kies iemand uit het team."))]})
+    due_on = None
+    if body.get("due_on") is not None:
+        try:
+            due_on = date.fromisoformat(str(body["due_on"]))
+        except ValueError as err:
+            raise Invalid(fields={"due_on": [str(_l("Geef een datum als JJJJ-MM-DD."))]}) from err
+    text = body.get("text")
+    outcome = services.add_outcome(
+        user,
+        meeting_id,
+        kind=str(body.get("kind", "actiepunt")),
+        text=text if isinstance(text, str) else "",
+        owner_id=owner.id if owner else None,
+        due_on=due_on,
+    )
+    db.session.commit()
+    return jsonify(outcome_out(outcome)), 201
