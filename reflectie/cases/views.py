@@ -65,6 +65,7 @@ from reflectie.errors import CSRF_MESSAGE, Invalid, NotFound, error_response
 from reflectie.extensions import limiter
 from reflectie.forms import CredentialsForm, apply_errors, choices
 from reflectie.permissions import Perm, public, scoped
+from reflectie.sessions.services import meetings_of_case
 
 bp = Blueprint("cases", __name__)
 
@@ -295,6 +296,7 @@ def _show_page(
         may_comment=access.may(current_user, case, CaseAction.COMMENT),
         status_labels=STATUS_LABELS,
         visibility_labels=VISIBILITY_LABELS,
+        meetings=meetings_of_case(current_user, case.id),
     )
     with short_write():  # the audit row of the read, before the text leaves the server
         record("case.read", actor=current_user, obj=case)

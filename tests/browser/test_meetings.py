@@ -1,0 +1,132 @@
+"""A meeting in a real browser: planning, facilitating a Dilemmamethode step by step with
+autosaved notes, closing with an actiepunt that comes back next time, and axe on the pages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from reflectie.db import db
+from reflectie.permissions import Role
+from reflectie.sessions import services
+from tests.browser.support import Account, LiveServer, expect_path, log_in
+from tests.browser.test_accessibility import assert_no_serious_violations
+from tests.cases.factories import make_case
+from tests.factories import PASSWORD, make_team, make_user
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class MeetingTeam:
+    slug: str
+    coach: Account
+    lid_name: str
+    case_title: str
+    meeting_id: int
+
+
+@pytest.fixture
+def meeting_team(live_server: LiveServer) -> MeetingTeam:
+    """A team with a leercoach, a lid, a brought-in case and one planned meeting."""
+    from reflectie.cases.models import CaseStatus
+
+    with live_server.app.app_context():
+        team = make_team()
+        coach = make_user(team=team, role=Role.LEERCOACH)
+        lid = make_user(team=team, role=Role.LID)
+        case = make_case(team=team, author=lid, title="Mevrouw B. en de thuiszorg",
+                         status=CaseStatus.INGEBRACHT)  # fmt: skip
+        meeting = services.create_meeting(
+            coach,
+            team,
+            services.MeetingInput(
+                "dilemmamethode", datetime(2027, 3, 30, 12, tzinfo=UTC), 90, [case.id]
+            ),
+        )
+        db.session.commit()
+        account = Account(email=coach.email, name=coach.name, password=PASSWORD, team=team.name)
+        return MeetingTeam(team.slug, account, lid.name, case.title, meeting.id)
+
+
+def _next_step(page: Page, number: int) -> None:
+    page.get_by_role("link", name="Volgende stap").click()
+    expect(page.locator(".facilitate__progress")).to_have_text(f"Stap {number} van 10")
+
+
+def test_facilitating_a_dilemmamethode_meeting_end_to_end(
+    page: Page, meeting_team: MeetingTeam
+) -> None:
+    log_in(page, meeting_team.coach)
+    expect_path(page, "/")
+    # Plan a new meeting with the brought-in case through the page.
+    page.goto(f"/teams/{meeting_team.slug}/bijeenkomsten")
+    page.get_by_label("Werkvorm").select_option(label="Dilemmamethode")
+    page.get_by_label("Datum").fill("2027-04-06")
+    page.get_by_label("Begintijd").fill("14:00")
+    page.get_by_label(meeting_team.case_title).check()
+    page.get_by_role("button", name="Plannen").click()
+    expect(page.get_by_text("De bijeenkomst is gepland.")).to_be_visible()
+    meeting_url = re.sub(r"^https?://[^/]+", "", page.url)
+
+    # Facilitate: step 1, next, ..., a note in step 4, next.
+    page.get_by_role("link", name="Bijeenkomst leiden").click()
+    expect(page.locator(".facilitate__progress")).to_have_text("Stap 1 van 10")
+    expect(page.locator("[data-countdown-clock]")).to_be_visible()  # the JS countdown runs
+    expect(page.get_by_text("Gepland einde van deze stap:")).to_be_visible()
+    expect(page.get_by_role("link", name=meeting_team.case_title)).to_be_visible()
+    _next_step(page, 2)
+    _next_step(page, 3)
+    _next_step(page, 4)
+    notes = page.get_by_label("Aantekeningen bij deze stap")
+    notes.fill("Moet ik haar wens volgen, of ingrijpen?")
+    expect(page.locator("[data-autosave-status]")).to_contain_text("Bewaard om", timeout=10_000)
+    _next_step(page, 5)
+    page.get_by_role("link", name="Vorige stap").click()
+    expect(page.get_by_label("Aantekeningen bij deze stap")).to_have_value(
+        "Moet ik haar wens volgen, of ingrijpen?"
+    )
+
+    # Close: an actiepunt, then close the meeting.
+    page.goto(meeting_url + "/afronden")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bijeenkomst afronden")
+    expect(page.get_by_text("Moet ik haar wens volgen, of ingrijpen?")).to_be_visible()
+    page.get_by_label("Soort").select_option(label="Actiepunt")
+    page.get_by_label("Omschrijving").fill("Huisarts bellen over de thuiszorg")
+    page.get_by_label("Wie pakt het op").select_option(label=meeting_team.lid_name)
+    page.get_by_label("Klaar op").fill("2027-04-20")
+    page.get_by_role("button", name="Toevoegen").click()
+    expect(page.get_by_text("Het actiepunt is toegevoegd.")).to_be_visible()
+    page.get_by_role("button", name="Bijeenkomst afronden").click()
+    expect_path(page, meeting_url)
+    expect(page.get_by_text("De bijeenkomst is afgerond.").first).to_be_visible()
+
+    # The next meeting opens with the open action.
+    page.goto(f"/bijeenkomsten/{meeting_team.meeting_id}/leiden")
+    actions = page.locator(".facilitate__actions")
+    expect(actions).to_contain_text("Huisarts bellen over de thuiszorg")
+    actions.get_by_label("Terugkoppeling (niet verplicht)").fill("Gebeld")
+    actions.get_by_role("button", name="Markeer als afgerond").click()
+    expect(page.get_by_text("Het actiepunt is afgerond.")).to_be_visible()
+    expect(page.locator(".facilitate__actions")).not_to_contain_text("Huisarts bellen")
+
+
+def test_facilitation_and_closing_pages_have_no_serious_axe_violations(
+    page: Page, meeting_team: MeetingTeam
+) -> None:
+    log_in(page, meeting_team.coach)
+    expect_path(page, "/")
+    page.goto(f"/bijeenkomsten/{meeting_team.meeting_id}/leiden?stap=4")
+    expect(page.locator(".facilitate__progress")).to_have_text("Stap 4 van 10")
+    assert_no_serious_violations(page)
+    page.goto(f"/bijeenkomsten/{meeting_team.meeting_id}/leiden")
+    expect(page.locator(".facilitate__progress")).to_have_text("Stap 1 van 10")
+    assert_no_serious_violations(page)
+    page.goto(f"/bijeenkomsten/{meeting_team.meeting_id}/afronden")
+    page.get_by_role("button", name="Toevoegen").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_no_serious_violations(page)
