@@ -174,7 +174,9 @@ def test_the_closing_page_lists_notes_and_adds_leerpunten_and_actiepunten(app, l
     assert ok.status_code == 302
     with app.app_context():
         outcomes = db.session.scalars(
-            select(MeetingOutcome).where(MeetingOutcome.meeting_id == world["meeting"])
+            select(MeetingOutcome)
+            .where(MeetingOutcome.meeting_id == world["meeting"])
+            .order_by(MeetingOutcome.id)
         ).all()
         assert [(o.kind.value, o.text, o.owner_id) for o in outcomes] == [
             ("leerpunt", "Eerst vragen, dan vinden", None),
