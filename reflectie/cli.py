@@ -153,6 +153,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
 def init_app(app: Flask) -> None:
     from reflectie.cases.cli import bench_cli
     from reflectie.cases.cli import cli as cases_cli
+    from reflectie.sessions.cli import cli as sessions_cli
 
     commands = (
         init_command,
@@ -162,6 +163,7 @@ def init_app(app: Flask) -> None:
         serve_command,
         cases_cli,
         bench_cli,
+        sessions_cli,
     )
     for command in commands:
         app.cli.add_command(command)

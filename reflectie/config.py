@@ -10,6 +10,7 @@ class Defaults:
     DATABASE_URL = ""
     SECRET_KEY = ""
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    BASE_URL = "http://127.0.0.1:5000"  # where links in mails sent by scheduled jobs point
     PREFERRED_URL_SCHEME = "http"  # set to "https" behind TLS: Secure, __Host- cookies and HSTS
     PROXY_FIX = 0  # number of trusted reverse proxies in front (X-Forwarded-For/-Proto)
 

@@ -40,6 +40,7 @@ class Meeting(Timestamped, Base):
     )
 
     closed_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # the day-before reminder went out (never twice)
 
     notes: Mapped[list[MeetingNote]] = relationship(
         order_by="MeetingNote.step", cascade="all, delete-orphan", lazy="selectin"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from reflectie.cases.models import CaseStatus
 from reflectie.cases.services import missing_to_bring_in, set_status
 from reflectie.db import db, utcnow
 from reflectie.errors import Invalid, NotFound
+from reflectie.mail import send_mail
 from reflectie.methods.access import get_method_for
 from reflectie.permissions import Perm, has
 from reflectie.sessions.access import get_meeting_for
@@ -239,6 +241,24 @@ def open_actions(actor: User, team_id: int) -> list[MeetingOutcome]:
     )
 
 
+def my_open_actions(actor: User) -> list[MeetingOutcome]:
+    """The actions `actor` still has to do, in the teams where they see meetings."""
+    teams = [t for t in actor.team_ids if has(actor, Perm.MEETING_READ, team_id=t)]
+    return list(
+        db.session.scalars(
+            select(MeetingOutcome)
+            .join(Meeting)
+            .where(
+                Meeting.team_id.in_(teams),
+                MeetingOutcome.owner_id == actor.id,
+                MeetingOutcome.kind == OutcomeKind.ACTIEPUNT,
+                MeetingOutcome.done_at.is_(None),
+            )
+            .order_by(MeetingOutcome.due_on, MeetingOutcome.id)
+        )
+    )
+
+
 def complete_action(actor: User, outcome_id: int, note: str = "") -> MeetingOutcome:
     """Mark an action done (by its owner or a planner), with a short report back."""
     outcome = db.session.get(MeetingOutcome, outcome_id)
@@ -267,3 +287,65 @@ def meetings_of_case(actor: User, case_id: int) -> list[Meeting]:
             .order_by(Meeting.starts_at.desc())
         )
     )
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+def due_reminders(now: datetime) -> list[Meeting]:
+    """Planned meetings starting within the next 36 hours that were not reminded yet.
+
+    Run daily (cron or a systemd timer), this reminds each meeting the day before; run more
+    often, it still reminds each meeting once.
+    """
+    return list(
+        db.session.scalars(
+            select(Meeting).where(
+                Meeting.status == MeetingStatus.PLANNED,
+                Meeting.reminded_at.is_(None),
+                Meeting.starts_at > now,
+                Meeting.starts_at <= now + timedelta(hours=36),
+            )
+        )
+    )
+
+
+def send_reminder(meeting: Meeting, url: str, *, now: datetime) -> int:
+    """Mail every team member who may see the meeting: when, method, how many cases, and their
+    own open actions. Case titles stay in the platform. Returns the number of mails."""
+    open_by_owner: dict[int, int] = {}
+    for action in db.session.scalars(
+        select(MeetingOutcome)
+        .join(Meeting)
+        .where(
+            Meeting.team_id == meeting.team_id,
+            MeetingOutcome.kind == OutcomeKind.ACTIEPUNT,
+            MeetingOutcome.done_at.is_(None),
+        )
+    ):
+        if action.owner_id is not None:
+            open_by_owner[action.owner_id] = open_by_owner.get(action.owner_id, 0) + 1
+    sent = 0
+    for membership in meeting.team.memberships:
+        user = membership.user
+        if not user.active or not has(user, Perm.MEETING_READ, team_id=meeting.team_id):
+            continue
+        body = str(
+            _l(
+                "Beste %(name)s,\n\nMorgen is er een bijeenkomst van %(team)s: %(method)s, "
+                "%(when)s, met %(cases)s casus(sen) op de agenda. U heeft %(actions)s open "
+                "actiepunt(en) om over terug te koppelen.\n\nBekijk de bijeenkomst: %(url)s",
+                name=user.name,
+                team=meeting.team.name,
+                method=meeting.method.name,
+                when=format_datetime(meeting.starts_at, "EEEE d MMMM HH:mm"),
+                cases=len(meeting.agenda),
+                actions=open_by_owner.get(user.id, 0),
+                url=url,
+            )
+        )
+        send_mail(user.email, str(_l("Herinnering: bijeenkomst morgen")), body)
+        sent += 1
+    meeting.reminded_at = now
+    record("meeting.remind", obj=meeting, mails=sent)
+    return sent
