@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -20,6 +22,15 @@ CSP = "; ".join(
         "form-action 'self'",
     ]
 )
+
+
+def same_site_path(target: str | None, default: str) -> str:
+    """`target` if it is a path on this site, else `default`: no open redirects (R-18)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return default
 
 
 def _protect_forms() -> None:

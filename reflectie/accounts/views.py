@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from urllib.parse import urlsplit
 
 import segno
 from flask import (
@@ -38,19 +37,11 @@ from reflectie.errors import Invalid
 from reflectie.extensions import limiter
 from reflectie.forms import EmptyForm, apply_errors
 from reflectie.permissions import member, public, scoped
+from reflectie.security import same_site_path
 
 bp = Blueprint("accounts", __name__)
 
 PENDING_SECONDS = 300  # time to type the second factor after the password
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after login (R-18)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("main.home")
 
 
 def _pending_key() -> str:
@@ -60,7 +51,7 @@ def _pending_key() -> str:
 def _complete_login(user: User, *, remember: bool, next_url: str) -> ResponseReturnValue:
     log_in(user, remember=remember)
     db.session.commit()
-    return redirect(safe_next(next_url))
+    return redirect(same_site_path(next_url, url_for("main.home")))
 
 
 @bp.route("/login", methods=["GET", "POST"])

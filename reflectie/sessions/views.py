@@ -4,7 +4,6 @@ step by step, closing it with its outcomes, and marking actions done."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -34,6 +33,7 @@ from reflectie.forms import EmptyForm, apply_errors, choices
 from reflectie.methods.access import visible_methods
 from reflectie.methods.models import Method
 from reflectie.permissions import Perm, has, scoped
+from reflectie.security import same_site_path
 from reflectie.sessions import access, services
 from reflectie.sessions.forms import CompleteActionForm, MeetingForm, NoteForm, OutcomeForm
 from reflectie.sessions.models import Meeting, MeetingStatus, OutcomeKind
@@ -230,15 +230,6 @@ def save_note(meeting_id: int, step: int) -> ResponseReturnValue:
     return _facilitate_page(meeting, step, note_form=form)
 
 
-def _back(target: str | None, default: str) -> str:
-    """Only a path on this site (R-18)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return default
-
-
 @bp.post("/actiepunten/<int:outcome_id>/afgerond")
 @scoped("meeting_outcome")
 def complete_action(outcome_id: int) -> ResponseReturnValue:
@@ -248,7 +239,7 @@ def complete_action(outcome_id: int) -> ResponseReturnValue:
     meeting_id = outcome.meeting_id
     db.session.commit()
     flash(_("Het actiepunt is afgerond."), "success")
-    return redirect(_back(form.terug.data, url_for(".show", meeting_id=meeting_id)))
+    return redirect(same_site_path(form.terug.data, url_for(".show", meeting_id=meeting_id)))
 
 
 # --- closing: the record, leerpunten and actiepunten, closing the meeting -----------------------
