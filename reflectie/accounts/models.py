@@ -38,7 +38,8 @@ class Team(Base):
     kind: Mapped[TeamKind] = mapped_column(default=TeamKind.WIJKTEAM)
     created_at: Mapped[created_at]
 
-    organisation: Mapped[Organisation] = relationship(back_populates="teams")
+    # Joined: the session check asks every request whether an organisation requires 2FA.
+    organisation: Mapped[Organisation] = relationship(back_populates="teams", lazy="joined")
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="team", cascade="all, delete-orphan"
     )

@@ -73,7 +73,7 @@ class MeetingCase(Base):
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
 
-    case: Mapped[Case] = relationship()
+    case: Mapped[Case] = relationship(lazy="joined")  # the agenda always shows its titles
 
 
 class MeetingNote(Base):

@@ -8,7 +8,9 @@ import time_machine
 from flask.testing import FlaskClient
 
 from reflectie.accounts.models import User
+from reflectie.accounts.services import set_membership
 from reflectie.db import db
+from reflectie.permissions import Role
 from tests.factories import PASSWORD, make_team, make_user
 
 
@@ -159,3 +161,21 @@ def test_login_starts_a_clean_session(app):
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session["_user_id"].endswith(":1")
+
+
+def test_the_session_check_does_not_query_per_team(app, login, count_queries):
+    """Every request asks whether an organisation requires 2FA: one query set, any team count."""
+    with app.app_context():
+        few = make_user(team=make_team()).email
+        many = make_user(team=make_team())
+        for _ in range(4):
+            set_membership(None, team=make_team(), user=many, role=Role.LID)
+        db.session.commit()
+        many = many.email
+    counts = []
+    for email in (few, many):
+        client = login(email)
+        with count_queries() as sql:
+            assert client.get("/account").status_code == 200
+        counts.append(len(sql))
+    assert counts[0] == counts[1], counts
