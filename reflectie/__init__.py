@@ -44,6 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from reflectie.main import bp as main_bp
     from reflectie.methods.api import bp as methods_api_bp
     from reflectie.methods.views import bp as methods_bp
+    from reflectie.notifications.api import bp as notifications_api_bp
+    from reflectie.notifications.views import bp as notifications_bp
     from reflectie.sessions.api import bp as sessions_api_bp
     from reflectie.sessions.views import bp as sessions_bp
 
@@ -59,11 +61,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cases_bp,
         methods_bp,
         sessions_bp,
+        notifications_bp,
         api_bp,
         accounts_api_bp,
         cases_api_bp,
         methods_api_bp,
         sessions_api_bp,
+        notifications_api_bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

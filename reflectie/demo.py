@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -12,8 +14,10 @@ from reflectie.accounts.models import Organisation, Team
 from reflectie.cases import services as cases
 from reflectie.cases.access import team_cases
 from reflectie.cases.models import Case, CaseStatus
-from reflectie.db import db
+from reflectie.db import db, utcnow
 from reflectie.permissions import Role, TeamKind
+from reflectie.sessions import series
+from reflectie.sessions.models import MeetingSeries
 
 DEMO_FILE = ROOT / "seed" / "demo.json"
 DEMO_CASES_FILE = ROOT / "seed" / "demo_cases.json"
@@ -54,7 +58,30 @@ def load_demo() -> list[tuple[str, str, str]]:
         roles = ", ".join(f"{role} ({slug})" for slug, role in spec["memberships"])
         created.append((user.email, data["password"], "beheerder" if user.is_admin else roles))
     _load_demo_cases(teams)
+    _load_demo_series(teams, data.get("series", []))
     return created
+
+
+def _load_demo_series(teams: dict[str, Team], specs: list[dict]) -> None:
+    """A series for each team that has none yet, starting today."""
+    today = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).date()
+    for spec in specs:
+        team = teams[spec["team"]]
+        if db.session.scalar(select(MeetingSeries.id).where(MeetingSeries.team_id == team.id)):
+            continue
+        planner = accounts.get_user_by_email(spec["planner"])
+        rotation = [accounts.get_user_by_email(email).id for email in spec["rotation"]]
+        data = series.SeriesInput(
+            method=spec["method"],
+            weekday=spec["weekday"],
+            start_time=time.fromisoformat(spec["time"]),
+            duration_minutes=spec["duration_minutes"],
+            interval_weeks=spec["interval_weeks"],
+            starts_on=today,
+            location=spec["location"],
+            rotation=rotation,
+        )
+        series.create_series(planner, team, data, today=today)
 
 
 def _load_demo_cases(teams: dict[str, Team]) -> None:

@@ -12,7 +12,7 @@ import io
 import re
 import secrets
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 from flask import Flask
@@ -23,7 +23,9 @@ from reflectie.cases import services as case_services
 from reflectie.cases.models import CaseStatus
 from reflectie.db import db
 from reflectie.methods import services as method_services
+from reflectie.notifications.models import Notification
 from reflectie.permissions import Role
+from reflectie.sessions import series as meeting_series
 from reflectie.sessions import services as meeting_services
 from tests.factories import make_team, make_token, make_user
 
@@ -86,6 +88,30 @@ def _world(app: Flask) -> dict:
         outcome_a = meeting_services.add_outcome(
             member_a, meeting_a.id, kind="actiepunt", text="Actie A", owner_id=member_a.id
         )
+        series_input = {"method": "dilemmamethode", "weekday": 1, "start_time": time(14)}
+        series_b = meeting_series.create_series(
+            member_b,
+            team_b,
+            meeting_series.SeriesInput(
+                **series_input, duration_minutes=90, starts_on=date(2027, 3, 1),
+                location=f"Zaal {canary}", rotation=[member_b.id],
+            ),
+            today=date(2027, 3, 1),
+        )  # fmt: skip
+        series_a = meeting_series.create_series(
+            member_a,
+            team_a,
+            meeting_series.SeriesInput(
+                **series_input, duration_minutes=60, starts_on=date(2027, 3, 1)
+            ),
+            today=date(2027, 3, 1),
+        )
+        meeting_services.send_reminder(meeting_b, "/b", now=when)
+        meeting_services.send_reminder(meeting_a, "/a", now=when)
+        notification_b, notification_a = (
+            db.session.scalar(db.select(Notification.id).where(Notification.user_id == u.id))
+            for u in (member_b, member_a)
+        )
         # Team A's own objects: the member's pages are crawled with these for canaries.
         case_a = case_services.create_case(
             member_a, team_a, case_services.CaseInput(title="Casus A", kwesties=[5], tags=["jeugd"])
@@ -113,6 +139,8 @@ def _world(app: Flask) -> dict:
                 "meeting_id": meeting_b.id,
                 "outcome_id": outcome_b.id,
                 "step": 1,
+                "series_id": series_b.id,
+                "notification_id": notification_b,
             },
             "own_ids": {
                 "slug": team_a.slug,
@@ -123,6 +151,8 @@ def _world(app: Flask) -> dict:
                 "meeting_id": meeting_a.id,
                 "outcome_id": outcome_a.id,
                 "step": 1,
+                "series_id": series_a.id,
+                "notification_id": notification_a,
             },
         }
 

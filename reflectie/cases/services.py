@@ -327,6 +327,18 @@ def set_status(actor: User, case_id: int, status: str, *, expected_version: int)
     return case
 
 
+def mark_discussed(actor: User, case_id: int, *, meeting_id: int) -> Case:
+    """A brought-in case moves to besproken when the meeting that discussed it closes. The
+    person closing it (a planner or the meeting's gespreksleider) may read the case but need
+    not be allowed to edit it: this move is the meeting's, not an edit of the write-up."""
+    case = get_case_for(actor, case_id)
+    if case.status == CaseStatus.INGEBRACHT:
+        case.status = CaseStatus.BESPROKEN
+        db.session.flush()
+        record("case.status", actor=actor, obj=case, status=str(case.status), meeting=meeting_id)
+    return case
+
+
 def _shown_to(actor: User, case: Case, revision: CaseRevision) -> bool:
     # What was written while the case was private stays the author's, also after the case
     # was opened to the team.

@@ -30,6 +30,7 @@ RECORD_LABELS = {
     RecordKind.OPTIONS: _l("de handelingsopties"),
     RecordKind.VALUES_PER_OPTION: _l("waarden en normen per optie"),
     RecordKind.CHOICE: _l("een keuze of conclusie"),
+    RecordKind.JUDGEMENTS: _l("de afweging van elke deelnemer"),
 }
 
 

@@ -27,6 +27,7 @@ class RecordKind(StrEnum):
     OPTIONS = "options"
     VALUES_PER_OPTION = "values_per_option"
     CHOICE = "choice"
+    JUDGEMENTS = "judgements"  # each participant's choice and the value that decided it
 
 
 class Method(Timestamped, Base):

@@ -44,6 +44,8 @@ def meeting_summary(meeting: Meeting) -> dict[str, Any]:
         "duration_minutes": meeting.duration_minutes,
         "location": meeting.location,
         "status": str(meeting.status),
+        "series_id": meeting.series_id,
+        "roles": {str(r.role): r.user.handle for r in meeting.roles},
     }
 
 
@@ -70,7 +72,9 @@ def meeting_out(meeting: Meeting) -> dict[str, Any]:
                 "minutes": s.minutes,
                 "questions": s.questions,
                 "who": s.who,
+                "record_kind": str(s.record_kind),
                 "notes": meeting.note_for(n),
+                "record": meeting.record_for(n) or None,
             }
             for n, s in enumerate(meeting.method.steps)
         ],
@@ -154,24 +158,32 @@ def session_ics(meeting_id: int) -> ResponseReturnValue:
 @bp.post("/sessions/<int:meeting_id>/notes")
 @api_scoped("meeting")
 @doc(
-    "Write the notes of one step (1-based) of the meeting's method",
+    "Write the notes of one step (1-based) of the meeting's method: free text, or for a step "
+    "with a structured record (record_kind dilemma, values_per_option, options, judgements, "
+    'choice) a record: {field: text} or {"rows": [{field: text}, ...]}',
     tags=["sessions"],
     body={
         "type": "object",
-        "required": ["step", "text"],
-        "properties": {"step": {"type": "integer", "minimum": 1}, "text": {"type": "string"}},
+        "required": ["step"],
+        "properties": {
+            "step": {"type": "integer", "minimum": 1},
+            "text": {"type": "string"},
+            "record": {"type": "object"},
+        },
     },
 )
 def save_notes(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     access.get_meeting_for(user, meeting_id)  # 404 before any 400
     body = json_body()
-    step, text = body.get("step"), body.get("text")
+    step, text, record = body.get("step"), body.get("text"), body.get("record")
     if not isinstance(step, int) or isinstance(step, bool) or step < 1:
         raise Invalid(fields={"step": [str(_l("Geef het nummer van de stap, vanaf 1."))]})
-    if not isinstance(text, str):
+    if record is None and not isinstance(text, str):
         raise Invalid(fields={"text": [str(_l("Geef de aantekeningen als tekst."))]})
-    services.save_note(user, meeting_id, step - 1, text)
+    if record is not None and not isinstance(record, dict):
+        raise Invalid(fields={"record": [str(_l("Verwacht een object met tekstvelden."))]})
+    services.save_note(user, meeting_id, step - 1, text, structured=record)
     db.session.commit()
     return jsonify(meeting_out(access.get_meeting_for(user, meeting_id)))
 

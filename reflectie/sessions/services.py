@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
@@ -14,20 +16,25 @@ from reflectie.accounts.models import Team, User
 from reflectie.audit.services import record
 from reflectie.cases.access import get_case_for
 from reflectie.cases.models import CaseStatus
-from reflectie.cases.services import missing_to_bring_in, set_status
+from reflectie.cases.services import mark_discussed, missing_to_bring_in, set_status
 from reflectie.db import db, utcnow
 from reflectie.errors import Invalid, NotFound
 from reflectie.mail import send_mail
 from reflectie.methods.access import get_method_for
+from reflectie.notifications.models import Notification
+from reflectie.notifications.services import Shown, notify, register_kind
 from reflectie.permissions import Perm, has
-from reflectie.sessions.access import get_meeting_for
+from reflectie.sessions import records
+from reflectie.sessions.access import get_meeting_for, get_meeting_for_notes, get_meeting_to_lead
 from reflectie.sessions.models import (
     Meeting,
     MeetingCase,
     MeetingNote,
     MeetingOutcome,
+    MeetingRole,
     MeetingStatus,
     OutcomeKind,
+    RoleInMeeting,
 )
 
 # Cases that can be on an agenda: brought in, or discussed before and brought back.
@@ -57,15 +64,11 @@ def parse_starts_at(value: str) -> datetime:
     return moment
 
 
-def create_meeting(actor: User, team: Team, data: MeetingInput) -> Meeting:
-    """Plan a meeting of `team` with a method and cases on the agenda.
-
-    Raises NotFound when `actor` may not plan this team's meetings, Invalid for a method the
-    actor cannot use, a case that is not the team's or not brought in, or bad times.
-    """
-    if not has(actor, Perm.MEETING_PLAN, team_id=team.id):
-        raise NotFound
+def _checked(actor: User, team: Team, data: MeetingInput, *, keep: frozenset[int] = frozenset()):
+    """The method and agenda cases of `data`, or Invalid naming each bad field. Cases in `keep`
+    (already on this meeting's agenda) may stay even when they moved on since."""
     errors: dict[str, list[str]] = {}
+    method = None
     try:
         method = get_method_for(actor, data.method)
     except NotFound:
@@ -81,7 +84,8 @@ def create_meeting(actor: User, team: Team, data: MeetingInput) -> Meeting:
         except NotFound:
             case = None
         ready = case is not None and (
-            case.status in AGENDA_STATUSES
+            case.id in keep
+            or case.status in AGENDA_STATUSES
             or (case.status == CaseStatus.CONCEPT and not missing_to_bring_in(case))
         )
         if case is None or case.team_id != team.id or not ready:
@@ -99,6 +103,18 @@ def create_meeting(actor: User, team: Team, data: MeetingInput) -> Meeting:
     for case in cases:
         if case.status == CaseStatus.CONCEPT:  # a complete concept is brought in by planning it
             set_status(actor, case.id, CaseStatus.INGEBRACHT, expected_version=case.version)
+    return method, cases
+
+
+def create_meeting(actor: User, team: Team, data: MeetingInput) -> Meeting:
+    """Plan a meeting of `team` with a method and cases on the agenda.
+
+    Raises NotFound when `actor` may not plan this team's meetings, Invalid for a method the
+    actor cannot use, a case that is not the team's or not brought in, or bad times.
+    """
+    if not has(actor, Perm.MEETING_PLAN, team_id=team.id):
+        raise NotFound
+    method, cases = _checked(actor, team, data)
     meeting = Meeting(
         team_id=team.id,
         method_id=method.id,
@@ -114,6 +130,59 @@ def create_meeting(actor: User, team: Team, data: MeetingInput) -> Meeting:
     return meeting
 
 
+def prepare_meeting(
+    actor: User,
+    meeting_id: int,
+    data: MeetingInput,
+    roles: dict[RoleInMeeting, int | None] | None = None,
+) -> Meeting:
+    """Change a planned meeting: move it, pick its method and agenda, and assign its roles.
+
+    For planners and the meeting's gespreksleider. A moved meeting of a series keeps the date
+    it stood for, so the series does not make that date again.
+    """
+    meeting = get_meeting_to_lead(actor, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise Invalid(_l("Alleen een geplande bijeenkomst kan worden voorbereid."))
+    on_agenda = frozenset(item.case_id for item in meeting.agenda)
+    try:
+        method, cases = _checked(actor, meeting.team, data, keep=on_agenda)
+    except Invalid as err:
+        role_errors = _role_errors(meeting, roles or {})
+        raise Invalid(fields={**err.fields, **role_errors}) from err
+    if role_errors := _role_errors(meeting, roles or {}):
+        raise Invalid(fields=role_errors)
+    moved = meeting.starts_at != data.starts_at
+    meeting.method_id, meeting.starts_at = method.id, data.starts_at
+    meeting.duration_minutes, meeting.location = data.duration_minutes, data.location.strip()
+    if [item.case_id for item in meeting.agenda] != [c.id for c in cases]:
+        meeting.agenda = [MeetingCase(case_id=c.id, position=n) for n, c in enumerate(cases)]
+    if roles is not None:
+        assign_roles(meeting, roles)
+    if moved:
+        meeting.reminded_at = None  # a moved meeting is reminded again the day before
+    meeting.updated_at = utcnow()
+    db.session.flush()
+    record("meeting.prepare", actor=actor, obj=meeting, moved=moved)
+    return meeting
+
+
+def _role_errors(meeting: Meeting, roles: dict[RoleInMeeting, int | None]) -> dict[str, list[str]]:
+    members = {m.user_id for m in meeting.team.memberships if m.user.active}
+    return {
+        f"role_{role.value}": [str(_l("Kies iemand uit het team."))]
+        for role, user_id in roles.items()
+        if user_id is not None and user_id not in members
+    }
+
+
+def assign_roles(meeting: Meeting, roles: dict[RoleInMeeting, int | None]) -> None:
+    """Give each role to a team member (None leaves it open); the caller checked the users."""
+    kept = [r for r in meeting.roles if r.role not in roles]
+    given = [MeetingRole(role=role, user_id=u) for role, u in roles.items() if u is not None]
+    meeting.roles = kept + given
+
+
 def cancel_meeting(actor: User, meeting_id: int) -> Meeting:
     meeting = get_meeting_for(actor, meeting_id, Perm.MEETING_PLAN)
     if meeting.status == MeetingStatus.CLOSED:
@@ -124,27 +193,36 @@ def cancel_meeting(actor: User, meeting_id: int) -> Meeting:
     return meeting
 
 
-def meeting_ics(meeting: Meeting, url: str) -> bytes:
-    """The meeting as an iCalendar file. It names the method and the team, never the cases:
+def calendar(name: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", "-//Reflectie//bijeenkomsten//NL")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    return cal
+
+
+def meeting_event(meeting: Meeting, url: str) -> Event:
+    """One meeting as a calendar event. It names the method and the team, never the cases:
     calendars travel to other services."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//Reflectie//bijeenkomsten//NL")
-    calendar.add("version", "2.0")
     event = Event()
     event.add("uid", f"meeting-{meeting.id}@reflectie")
     event.add("dtstamp", utcnow())
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.ends_at)
     event.add("summary", f"{meeting.method.name} · {meeting.team.name}")
-    description = str(_l("Bijeenkomst in Reflectie: %(url)s", url=url))
-    event.add("description", description)
+    event.add("description", str(_l("Bijeenkomst in Reflectie: %(url)s", url=url)))
     event.add("url", url)
     if meeting.location:
         event.add("location", meeting.location)
     if meeting.status == MeetingStatus.CANCELLED:
         event.add("status", "CANCELLED")
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return event
+
+
+def meeting_ics(meeting: Meeting, url: str) -> bytes:
+    cal = calendar(f"{meeting.method.name} · {meeting.team.name}")
+    cal.add_component(meeting_event(meeting, url))
+    return cal.to_ical()
 
 
 # --- in the room: notes per step, outcomes, closing --------------------------------------------
@@ -152,26 +230,44 @@ def meeting_ics(meeting: Meeting, url: str) -> bytes:
 MAX_NOTE = 20_000
 
 
-def save_note(actor: User, meeting_id: int, step: int, text: str) -> MeetingNote:
-    """Keep what was written down in step `step` (0-based) of the meeting's method.
+def save_note(
+    actor: User,
+    meeting_id: int,
+    step: int,
+    text: str | None = None,
+    *,
+    structured: dict[str, Any] | None = None,
+) -> MeetingNote:
+    """Keep what was written down in step `step` (0-based) of the meeting's method: free
+    `text`, or for a structured step (dilemma, options, judgements …) a `structured` record
+    (see records.SHAPES), of which a
+    readable text is kept beside it.
 
-    Only planners (leercoach, teamleider) write; a closed meeting's record changes only by a
-    planner and the change is audited as such.
+    The notulist, the gespreksleider and planners write; a closed meeting's record changes only
+    by a planner and the change is audited as such.
     """
-    meeting = get_meeting_for(actor, meeting_id, Perm.MEETING_PLAN)
+    meeting = get_meeting_for_notes(actor, meeting_id)
     if meeting.status == MeetingStatus.CANCELLED:
         raise Invalid(_l("Deze bijeenkomst is geannuleerd."))
     if not 0 <= step < len(meeting.method.steps):
         raise NotFound
-    text = text.replace("\r\n", "\n")
+    kind = meeting.method.steps[step].record_kind
+    shape = records.shape_for(kind)
+    data = None
+    if structured is not None:
+        if shape is None:
+            raise Invalid(fields={"record": [str(_l("Deze stap heeft geen vaste velden."))]})
+        data = records.clean_record(shape, structured)
+        text = records.record_text(kind, shape, data)
+    text = (text or "").replace("\r\n", "\n")
     if len(text) > MAX_NOTE:
         raise Invalid(fields={"text": [str(_l("Houd de aantekeningen korter dan 20.000 tekens."))]})
     note = next((n for n in meeting.notes if n.step == step), None)
     if note is None:
-        note = MeetingNote(meeting_id=meeting.id, step=step, text=text, updated_by_id=actor.id)
+        note = MeetingNote(meeting_id=meeting.id, step=step, updated_by_id=actor.id)
         meeting.notes.append(note)
-    elif note.text != text:
-        note.text, note.updated_by_id = text, actor.id
+    if note.text != text or note.data != data:
+        note.text, note.data, note.updated_by_id = text, data, actor.id
     if meeting.status == MeetingStatus.CLOSED:
         record("meeting.record_changed", actor=actor, obj=meeting, step=step)
     db.session.flush()
@@ -188,7 +284,7 @@ def add_outcome(
     due_on: date | None = None,
 ) -> MeetingOutcome:
     """A leerpunt, or an actiepunt with an owner from the team and a due date."""
-    meeting = get_meeting_for(actor, meeting_id, Perm.MEETING_PLAN)
+    meeting = get_meeting_to_lead(actor, meeting_id)
     errors: dict[str, list[str]] = {}
     if kind not in {k.value for k in OutcomeKind}:
         errors["kind"] = [str(_l("Kies leerpunt of actiepunt."))]
@@ -210,14 +306,12 @@ def add_outcome(
 
 def close_meeting(actor: User, meeting_id: int) -> Meeting:
     """End the meeting: its cases move to besproken and its record is kept."""
-    meeting = get_meeting_for(actor, meeting_id, Perm.MEETING_PLAN)
+    meeting = get_meeting_to_lead(actor, meeting_id)
     if meeting.status != MeetingStatus.PLANNED:
         raise Invalid(_l("Alleen een geplande bijeenkomst kan worden afgerond."))
     meeting.status, meeting.closed_at = MeetingStatus.CLOSED, utcnow()
     for item in meeting.agenda:
-        case = item.case
-        if case.status == CaseStatus.INGEBRACHT:
-            set_status(actor, case.id, CaseStatus.BESPROKEN, expected_version=case.version)
+        mark_discussed(actor, item.case_id, meeting_id=meeting.id)
     db.session.flush()
     record("meeting.close", actor=actor, obj=meeting)
     return meeting
@@ -310,9 +404,25 @@ def due_reminders(now: datetime) -> list[Meeting]:
     )
 
 
+ROLE_LABELS = {
+    RoleInMeeting.GESPREKSLEIDER: _l("gespreksleider"),
+    RoleInMeeting.NOTULIST: _l("notulist"),
+    RoleInMeeting.TIJDBEWAKER: _l("tijdbewaker"),
+}
+
+
+def roles_text(meeting: Meeting, user_id: int) -> str:
+    """The user's roles in the meeting, in words ("gespreksleider, casusinbrenger"), or ""."""
+    names = [str(ROLE_LABELS[role]) for role in meeting.role_of(user_id)]
+    if any(item.case.author_id == user_id for item in meeting.agenda):
+        names.append(str(_l("casusinbrenger")))
+    return ", ".join(names)
+
+
 def send_reminder(meeting: Meeting, url: str, *, now: datetime) -> int:
-    """Mail every team member who may see the meeting: when, method, how many cases, and their
-    own open actions. Case titles stay in the platform. Returns the number of mails."""
+    """Remind every team member who may see the meeting, in the app and by mail: when, which
+    method, how many cases, their role and their own open actions. Case titles stay in the
+    platform. Returns the number of people reminded."""
     open_by_owner: dict[int, int] = {}
     for action in db.session.scalars(
         select(MeetingOutcome)
@@ -325,11 +435,12 @@ def send_reminder(meeting: Meeting, url: str, *, now: datetime) -> int:
     ):
         if action.owner_id is not None:
             open_by_owner[action.owner_id] = open_by_owner.get(action.owner_id, 0) + 1
-    sent = 0
+    reminded = []
     for membership in meeting.team.memberships:
         user = membership.user
         if not user.active or not has(user, Perm.MEETING_READ, team_id=meeting.team_id):
             continue
+        role = roles_text(meeting, user.id)
         body = str(
             _l(
                 "Beste %(name)s,\n\nMorgen is er een bijeenkomst van %(team)s: %(method)s, "
@@ -344,8 +455,35 @@ def send_reminder(meeting: Meeting, url: str, *, now: datetime) -> int:
                 url=url,
             )
         )
+        if role:
+            body += "\n\n" + str(_l("Uw rol: %(role)s.", role=role))
         send_mail(user.email, str(_l("Herinnering: bijeenkomst morgen")), body)
-        sent += 1
+        reminded.append(user.id)
+    notify(reminded, REMINDER, {"meeting_id": meeting.id})
     meeting.reminded_at = now
-    record("meeting.remind", obj=meeting, mails=sent)
-    return sent
+    record("meeting.remind", obj=meeting, mails=len(reminded))
+    return len(reminded)
+
+
+REMINDER = "meeting.reminder"
+
+
+def _show_reminder(notification: Notification, reader: User) -> Shown | None:
+    try:
+        meeting = get_meeting_for(reader, int(notification.data["meeting_id"]))
+    except (NotFound, KeyError, TypeError, ValueError):
+        return None  # gone, or the reader left the team
+    text = str(
+        _l(
+            "Herinnering: %(method)s van %(team)s, %(when)s.",
+            method=meeting.method.name,
+            team=meeting.team.name,
+            when=format_datetime(meeting.starts_at, "EEEE d MMMM HH:mm"),
+        )
+    )
+    if role := roles_text(meeting, reader.id):
+        text += " " + str(_l("Uw rol: %(role)s.", role=role))
+    return Shown(text=text, url=url_for("sessions.show", meeting_id=meeting.id))
+
+
+register_kind(REMINDER, _show_reminder)

@@ -22,21 +22,43 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from reflectie.accounts.access import get_team_for
+from reflectie.accounts.models import Membership, Team
 from reflectie.cases.access import visible_cases
 from reflectie.cases.models import Case
-from reflectie.db import db, utcnow
+from reflectie.cases.services import all_kwesties
+from reflectie.db import db, utcnow, writes
 from reflectie.errors import Invalid, NotFound
 from reflectie.forms import EmptyForm, apply_errors, choices
 from reflectie.methods.access import visible_methods
 from reflectie.methods.models import Method
-from reflectie.permissions import Perm, has, scoped
+from reflectie.pdf import PdfUnavailable, render_pdf
+from reflectie.permissions import Perm, has, public, scoped
 from reflectie.security import same_site_path
-from reflectie.sessions import access, services
-from reflectie.sessions.forms import CompleteActionForm, MeetingForm, NoteForm, OutcomeForm
-from reflectie.sessions.models import Meeting, MeetingStatus, OutcomeKind
+from reflectie.sessions import access, evaluations, records, series, services
+from reflectie.sessions.forms import (
+    WEEKDAYS,
+    CompleteActionForm,
+    EndSeriesForm,
+    EvaluationForm,
+    MeetingForm,
+    NoteForm,
+    OutcomeForm,
+    PrepareForm,
+    SeriesForm,
+)
+from reflectie.sessions.models import (
+    Meeting,
+    MeetingSeries,
+    MeetingStatus,
+    OutcomeKind,
+    RoleInMeeting,
+)
+from reflectie.sessions.services import ROLE_LABELS
 
 bp = Blueprint("sessions", __name__)
 
@@ -66,13 +88,44 @@ def _plan_form(team_id: int) -> MeetingForm:
     return form
 
 
+def _index_page(
+    team: Team, *, form: MeetingForm | None = None, series_form: SeriesForm | None = None
+) -> str:
+    may_plan = has(current_user, Perm.MEETING_PLAN, team_id=team.id)
+    if may_plan:
+        form = form or _plan_form(team.id)
+        series_form = series_form or _series_form(team, submitted=False)
+    meetings = db.session.scalars(
+        access.visible_meetings(current_user)
+        .where(Meeting.team_id == team.id)
+        .options(selectinload(Meeting.method))
+        .order_by(Meeting.starts_at.desc())
+    ).all()
+    all_series = db.session.scalars(
+        select(MeetingSeries).where(MeetingSeries.team_id == team.id).order_by(MeetingSeries.id)
+    ).all()
+    return render_template(
+        "sessions/index.html",
+        team=team,
+        meetings=meetings,
+        all_series=all_series,
+        form=form if may_plan else None,
+        series_form=series_form if may_plan else None,
+        labels=STATUS_LABELS,
+        weekdays=dict(WEEKDAYS),
+    )
+
+
 @bp.route("/teams/<slug>/bijeenkomsten", methods=["GET", "POST"])
 @scoped("team")
 def index(slug: str) -> ResponseReturnValue:
     team = get_team_for(current_user, slug, Perm.MEETING_READ)
-    may_plan = has(current_user, Perm.MEETING_PLAN, team_id=team.id)
-    form = _plan_form(team.id) if may_plan else None
-    if form is not None and form.validate_on_submit():
+    if request.method == "GET":
+        return _index_page(team)
+    if not has(current_user, Perm.MEETING_PLAN, team_id=team.id):
+        raise NotFound
+    form = _plan_form(team.id)
+    if form.validate_on_submit():
         zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
         data = services.MeetingInput(
             method=form.method.data,
@@ -90,26 +143,28 @@ def index(slug: str) -> ResponseReturnValue:
             db.session.commit()
             flash(_("De bijeenkomst is gepland."), "success")
             return redirect(url_for(".show", meeting_id=meeting.id))
-    meetings = db.session.scalars(
-        access.visible_meetings(current_user)
-        .where(Meeting.team_id == team.id)
-        .options(selectinload(Meeting.method))
-        .order_by(Meeting.starts_at.desc())
-    ).all()
-    return render_template(
-        "sessions/index.html", team=team, meetings=meetings, form=form, labels=STATUS_LABELS
-    )
+    return _index_page(team, form=form)
 
 
 @bp.get("/bijeenkomsten/<int:meeting_id>")
 @scoped("meeting")
 def show(meeting_id: int) -> ResponseReturnValue:
     meeting = access.get_meeting_for(current_user, meeting_id)
+    may_plan = has(current_user, Perm.MEETING_PLAN, team_id=meeting.team_id)
     return render_template(
         "sessions/show.html",
         meeting=meeting,
         labels=STATUS_LABELS,
-        may_plan=has(current_user, Perm.MEETING_PLAN, team_id=meeting.team_id),
+        may_plan=may_plan,
+        may_lead=access.may_lead(current_user, meeting),
+        may_note=access.may_take_notes(current_user, meeting),
+        my_roles=services.roles_text(meeting, current_user.id),
+        roles=ROLE_LABELS,
+        shapes=records.SHAPES,
+        may_evaluate=evaluations.may_evaluate(current_user, meeting),
+        evaluated=evaluations.own_evaluation(current_user, meeting) is not None,
+        evaluation=evaluations.summary(current_user, meeting.id) if may_plan else None,
+        evaluation_items=evaluations.ITEMS,
         action_form=EmptyForm(),
         done_form=CompleteActionForm(formdata=None),
         kind_labels=KIND_LABELS,
@@ -150,8 +205,22 @@ def _step_number(value: str | None) -> int:
     return int(value)
 
 
+def _record_rows(meeting: Meeting, shape: records.RecordShape, data: dict) -> list[dict]:
+    """The rows to show in a structured step's table: what was written and two empty rows to
+    add to (saving adds two more). Judgements start with a row per team member."""
+    rows = list(data.get("rows", []))
+    if not rows and "participant" in shape.names:
+        names = sorted((m.user.name for m in meeting.team.memberships), key=str.casefold)
+        rows = [{"participant": name} for name in names]
+    return [*rows, {}, {}]
+
+
 def _facilitate_page(
-    meeting: Meeting, number: int, *, note_form: NoteForm | None = None
+    meeting: Meeting,
+    number: int,
+    *,
+    note_form: NoteForm | None = None,
+    record: dict | None = None,
 ) -> ResponseReturnValue:
     steps = meeting.method.steps
     if not 1 <= number <= len(steps):
@@ -160,6 +229,9 @@ def _facilitate_page(
     if note_form is None:
         note_form = NoteForm(formdata=None, data={"text": meeting.note_for(number - 1)})
     note_form.text.description = step.record_label  # what to write down here, when the method says
+    shape = records.shape_for(step.record_kind)
+    if record is None:
+        record = meeting.record_for(number - 1)
     actions = []
     if number == 1:
         actions = [
@@ -180,27 +252,49 @@ def _facilitate_page(
         done_form=CompleteActionForm(formdata=None),
         here=url_for(".facilitate", meeting_id=meeting.id, stap=number),
         labels=STATUS_LABELS,
+        shape=shape,
+        record=record,
+        rows=_record_rows(meeting, shape, record) if shape and shape.repeats else [],
+        may_lead=access.may_lead(current_user, meeting),
     )
 
 
 @bp.get("/bijeenkomsten/<int:meeting_id>/leiden")
 @scoped("meeting")
 def facilitate(meeting_id: int) -> ResponseReturnValue:
-    meeting = access.get_meeting_for(current_user, meeting_id, Perm.MEETING_PLAN)
+    meeting = access.get_meeting_for_notes(current_user, meeting_id)
     return _facilitate_page(meeting, _step_number(request.args.get("stap")))
 
 
+def _record_from_form(shape: records.RecordShape) -> dict | None:
+    """A structured record from the form fields record-<key> or rows-<n>-<key>; None when the
+    form sent plain text instead."""
+    if not any(name.startswith(("record-", "rows-")) for name in request.form):
+        return None
+    if not shape.repeats:
+        return {key: request.form.get(f"record-{key}", "") for key in shape.names}
+    rows: dict[int, dict[str, str]] = {}
+    for name, value in request.form.items():
+        index, _sep, key = name.removeprefix("rows-").partition("-")
+        if name.startswith("rows-") and index.isdecimal() and key in shape.names:
+            rows.setdefault(int(index), {})[key] = value
+    return {"rows": [rows[n] for n in sorted(rows)]}
+
+
 def _save_note_json(meeting: Meeting, step: int) -> ResponseReturnValue:
-    """The autosave of facilitate.js: {"text": ...} in, {"saved_at": ...} out."""
+    """The autosave of facilitate.js: {"text": ...} or {"record": ...} in, {"saved_at"} out."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+    body = body if isinstance(body, dict) else {}
+    text, record = body.get("text"), body.get("record")
+    wrong = not isinstance(text, str | None) or not isinstance(record, dict | None)
+    if wrong or (text is None and record is None):
         message = _("De inhoud van het verzoek is geen geldig JSON-object.")
         return jsonify(error="bad_json", message=message), 400
     try:
-        note = services.save_note(current_user, meeting.id, step - 1, body["text"])
+        note = services.save_note(current_user, meeting.id, step - 1, text, structured=record)
     except Invalid as err:
         db.session.rollback()
-        message = " ".join(err.fields.get("text", [])) or str(err.message)
+        message = " ".join(m for ms in err.fields.values() for m in ms) or str(err.message)
         return jsonify(error="invalid", message=message, fields=err.fields), 422
     saved_at = note.updated_at or utcnow()
     db.session.commit()
@@ -213,13 +307,19 @@ def _save_note_json(meeting: Meeting, step: int) -> ResponseReturnValue:
 @bp.post("/bijeenkomsten/<int:meeting_id>/aantekeningen/<int:step>")
 @scoped("meeting")
 def save_note(meeting_id: int, step: int) -> ResponseReturnValue:
-    meeting = access.get_meeting_for(current_user, meeting_id, Perm.MEETING_PLAN)
+    meeting = access.get_meeting_for_notes(current_user, meeting_id)
     if request.is_json:
         return _save_note_json(meeting, step)
+    if not 1 <= step <= len(meeting.method.steps):
+        raise NotFound
     form = NoteForm()
+    shape = records.shape_for(meeting.method.steps[step - 1].record_kind)
+    record = _record_from_form(shape) if shape else None
     if form.validate_on_submit():
         try:
-            services.save_note(current_user, meeting.id, step - 1, form.text.data or "")
+            services.save_note(
+                current_user, meeting.id, step - 1, form.text.data or "", structured=record
+            )
         except Invalid as err:
             db.session.rollback()
             apply_errors(form, err)
@@ -227,7 +327,7 @@ def save_note(meeting_id: int, step: int) -> ResponseReturnValue:
             db.session.commit()
             flash(_("De aantekeningen zijn bewaard."), "success")
             return redirect(url_for(".facilitate", meeting_id=meeting.id, stap=step))
-    return _facilitate_page(meeting, step, note_form=form)
+    return _facilitate_page(meeting, step, note_form=form, record=record)
 
 
 @bp.post("/actiepunten/<int:outcome_id>/afgerond")
@@ -264,6 +364,7 @@ def _close_page(
     return render_template(
         "sessions/close.html",
         meeting=meeting,
+        shapes=records.SHAPES,
         outcome_form=outcome_form or _outcome_form(meeting, submitted=False),
         close_form=close_form or EmptyForm(formdata=None),
         done_form=CompleteActionForm(formdata=None),
@@ -275,7 +376,7 @@ def _close_page(
 @bp.route("/bijeenkomsten/<int:meeting_id>/afronden", methods=["GET", "POST"])
 @scoped("meeting")
 def close(meeting_id: int) -> ResponseReturnValue:
-    meeting = access.get_meeting_for(current_user, meeting_id, Perm.MEETING_PLAN)
+    meeting = access.get_meeting_to_lead(current_user, meeting_id)
     if request.method == "GET":
         return _close_page(meeting)
     form = EmptyForm()
@@ -295,7 +396,7 @@ def close(meeting_id: int) -> ResponseReturnValue:
 @bp.post("/bijeenkomsten/<int:meeting_id>/uitkomsten")
 @scoped("meeting")
 def add_outcome(meeting_id: int) -> ResponseReturnValue:
-    meeting = access.get_meeting_for(current_user, meeting_id, Perm.MEETING_PLAN)
+    meeting = access.get_meeting_to_lead(current_user, meeting_id)
     form = _outcome_form(meeting, submitted=True)
     if form.validate_on_submit():
         owner = form.owner_id.data or ""
@@ -319,3 +420,274 @@ def add_outcome(meeting_id: int) -> ResponseReturnValue:
                 flash(_("Het leerpunt is toegevoegd."), "success")
             return redirect(url_for(".close", meeting_id=meeting.id) + "#uitkomsten")
     return _close_page(meeting, outcome_form=form)
+
+
+# --- preparing: method, agenda, roles, moving one meeting ---------------------------------------
+
+
+def _member_choices(memberships: list[Membership], empty: str) -> list[SelectChoice]:
+    members = sorted(
+        (m for m in memberships if m.user.active), key=lambda m: m.user.name.casefold()
+    )
+    return choices([("", empty), *((m.user_id, m.user.name) for m in members)])
+
+
+def _prepare_form(meeting: Meeting, *, submitted: bool) -> PrepareForm:
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    local = meeting.starts_at.astimezone(zone)
+    data = {
+        "method": meeting.method.slug,
+        "date": local.date(),
+        "time": local.time().replace(tzinfo=None),
+        "duration_minutes": meeting.duration_minutes,
+        "location": meeting.location,
+        "case_ids": [item.case_id for item in meeting.agenda],
+        **{r.value: str(holder.id) if (holder := meeting.holder(r)) else "" for r in RoleInMeeting},
+    }
+    form = PrepareForm() if submitted else PrepareForm(formdata=None, data=data)
+    methods = db.session.scalars(visible_methods(current_user).order_by(Method.name)).all()
+    form.method.choices = choices((m.slug, m.name) for m in methods)
+    on_agenda = [item.case for item in meeting.agenda]
+    ready = db.session.scalars(
+        visible_cases(current_user)
+        .where(Case.team_id == meeting.team_id, Case.status.in_(services.AGENDA_STATUSES))
+        .order_by(Case.updated_at.desc())
+        .limit(50)
+    ).all()
+    cases = list({c.id: c for c in [*on_agenda, *ready]}.values())
+    form.case_ids.choices = choices((c.id, c.title) for c in cases)
+    form.case_rows = cases  # the page shows kwesties and earlier meetings beside each case
+    for role in RoleInMeeting:
+        getattr(form, role.value).choices = _member_choices(
+            meeting.team.memberships, _("Nog niemand")
+        )
+    return form
+
+
+@bp.route("/bijeenkomsten/<int:meeting_id>/voorbereiden", methods=["GET", "POST"])
+@scoped("meeting")
+def prepare(meeting_id: int) -> ResponseReturnValue:
+    meeting = access.get_meeting_to_lead(current_user, meeting_id)
+    form = _prepare_form(meeting, submitted=request.method == "POST")
+    if request.method == "POST" and form.validate_on_submit():
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        data = services.MeetingInput(
+            method=form.method.data,
+            starts_at=datetime.combine(form.date.data, form.time.data, zone),
+            duration_minutes=form.duration_minutes.data,
+            case_ids=list(form.case_ids.data or []),
+            location=form.location.data or "",
+        )
+        roles = {
+            role: int(raw) if (raw := getattr(form, role.value).data or "").isdecimal() else None
+            for role in RoleInMeeting
+        }
+        try:
+            services.prepare_meeting(current_user, meeting.id, data, roles)
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, _role_fields(err))
+        else:
+            db.session.commit()
+            flash(_("De voorbereiding is bewaard."), "success")
+            return redirect(url_for(".show", meeting_id=meeting.id))
+    earlier = {
+        case.id: [m for m in services.meetings_of_case(current_user, case.id) if m.id != meeting.id]
+        for case in form.case_rows
+    }
+    kwestie_names = {k.number: k.name for k in all_kwesties()}
+    return render_template(
+        "sessions/prepare.html",
+        meeting=meeting,
+        form=form,
+        earlier=earlier,
+        kwestie_names=kwestie_names,
+    )
+
+
+def _role_fields(err: Invalid) -> Invalid:
+    """The service names role errors role_<role>; the form's fields are named <role>."""
+    return Invalid(err.message, fields={k.removeprefix("role_"): v for k, v in err.fields.items()})
+
+
+# --- series: a rhythm, its meetings, ending it, the calendar feed ------------------------------
+
+
+def _series_form(team: Team, *, submitted: bool) -> SeriesForm:
+    # Prefixed: the page also holds the one-meeting form, and ids must stay unique.
+    form = SeriesForm(prefix="reeks") if submitted else SeriesForm(formdata=None, prefix="reeks")
+    methods = db.session.scalars(visible_methods(current_user).order_by(Method.name)).all()
+    form.method.choices = choices((m.slug, m.name) for m in methods)
+    members = sorted(
+        (m for m in team.memberships if m.user.active), key=lambda m: m.user.name.casefold()
+    )
+    form.rotation.choices = choices((m.user_id, m.user.name) for m in members)
+    return form
+
+
+@bp.post("/teams/<slug>/reeksen")
+@scoped("team")
+def create_series(slug: str) -> ResponseReturnValue:
+    team = get_team_for(current_user, slug, Perm.MEETING_PLAN)
+    form = _series_form(team, submitted=True)
+    if form.validate_on_submit():
+        data = series.SeriesInput(
+            method=form.method.data,
+            weekday=form.weekday.data,
+            start_time=form.time.data,
+            duration_minutes=form.duration_minutes.data,
+            interval_weeks=form.interval_weeks.data,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            location=form.location.data or "",
+            rotation=list(form.rotation.data or []),
+            timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        )
+        today = utcnow().astimezone(ZoneInfo(data.timezone)).date()
+        try:
+            made = series.create_series(current_user, team, data, today=today)
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("De reeks is gepland, met de eerstvolgende bijeenkomsten."), "success")
+            return redirect(url_for(".show_series", series_id=made.id))
+    return _index_page(team, series_form=form)
+
+
+@bp.get("/reeksen/<int:series_id>")
+@scoped("series")
+def show_series(series_id: int) -> ResponseReturnValue:
+    return _series_page(access.get_series_for(current_user, series_id))
+
+
+def _series_page(found: MeetingSeries, feed_url: str | None = None) -> str:
+    may_plan = has(current_user, Perm.MEETING_PLAN, team_id=found.team_id)
+    names = {m.user_id: m.user.name for m in found.team.memberships}
+    return render_template(
+        "sessions/series.html",
+        series=found,
+        meetings=series.series_meetings(found),
+        rotation=[names[u] for u in found.rotation if u in names],
+        may_plan=may_plan,
+        end_form=EndSeriesForm(formdata=None),
+        action_form=EmptyForm(formdata=None),
+        has_feed=series.has_feed(current_user, found),
+        feed_url=feed_url,
+        weekdays=dict(WEEKDAYS),
+        labels=STATUS_LABELS,
+    )
+
+
+@bp.post("/reeksen/<int:series_id>/beeindigen")
+@scoped("series")
+def end_series(series_id: int) -> ResponseReturnValue:
+    form = EndSeriesForm()
+    if form.validate_on_submit():
+        series.end_series(current_user, series_id, form.last_day.data)
+        db.session.commit()
+        flash(_("De reeks is beëindigd; latere bijeenkomsten zijn geannuleerd."), "success")
+    else:
+        access.get_series_for(current_user, series_id, Perm.MEETING_PLAN)
+        flash(_("Kies de datum van de laatste bijeenkomst."), "error")
+    return redirect(url_for(".show_series", series_id=series_id))
+
+
+@bp.post("/reeksen/<int:series_id>/agendalink")
+@scoped("series")
+def create_feed(series_id: int) -> ResponseReturnValue:
+    """Make a private feed link and show it once (never in a redirect or a flash cookie)."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for(".show_series", series_id=series_id))
+    raw = series.create_feed(current_user, series_id)
+    db.session.commit()
+    found = access.get_series_for(current_user, series_id)
+    return _series_page(found, feed_url=url_for(".feed", token=raw, _external=True))
+
+
+@bp.post("/reeksen/<int:series_id>/agendalink/intrekken")
+@scoped("series")
+def revoke_feed(series_id: int) -> ResponseReturnValue:
+    if EmptyForm().validate_on_submit() and series.revoke_feed(current_user, series_id):
+        db.session.commit()
+        flash(_("De agendalink werkt niet meer."), "success")
+    return redirect(url_for(".show_series", series_id=series_id))
+
+
+@bp.get("/agenda/<token>.ics")
+@public
+@writes
+def feed(token: str) -> ResponseReturnValue:
+    """The subscribable calendar of a series: the token is the only credential (calendar apps
+    send no cookies), so it is long, random, kept as a hash and revocable."""
+    if len(token) > 100:
+        raise NotFound
+    body = series.feed_ics(token, lambda m: url_for(".show", meeting_id=m.id, _external=True))
+    db.session.commit()  # when the link was last used
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, no-store"})
+
+
+# --- evaluation by participants -----------------------------------------------------------------
+
+
+@bp.route("/bijeenkomsten/<int:meeting_id>/evaluatie", methods=["GET", "POST"])
+@scoped("meeting")
+def evaluate(meeting_id: int) -> ResponseReturnValue:
+    meeting = access.get_meeting_for(current_user, meeting_id)
+    own = evaluations.own_evaluation(current_user, meeting)
+    if request.method == "POST":
+        form = EvaluationForm()
+    else:
+        data = {**own.scores, "remark": own.remark} if own else {}
+        form = EvaluationForm(formdata=None, data=data)
+    for key, statement in evaluations.ITEMS.items():
+        getattr(form, key).label.text = statement
+    if form.validate_on_submit():
+        scores = {key: getattr(form, key).data for key in evaluations.ITEMS}
+        try:
+            evaluations.evaluate(current_user, meeting.id, scores, form.remark.data or "")
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Dank voor uw evaluatie."), "success")
+            return redirect(url_for(".show", meeting_id=meeting.id))
+    return render_template(
+        "sessions/evaluate.html",
+        meeting=meeting,
+        form=form,
+        items=evaluations.ITEMS,
+        open=evaluations.may_evaluate(current_user, meeting),
+    )
+
+
+# --- the session plan (draaiboek): print view and PDF --------------------------------------------
+
+
+def _plan_html(meeting: Meeting, *, pdf: bool) -> str:
+    return render_template("sessions/plan.html", meeting=meeting, pdf=pdf, roles=ROLE_LABELS)
+
+
+@bp.get("/bijeenkomsten/<int:meeting_id>/draaiboek")
+@scoped("meeting")
+def plan(meeting_id: int) -> ResponseReturnValue:
+    meeting = access.get_meeting_for(current_user, meeting_id)
+    return _plan_html(meeting, pdf=False)
+
+
+@bp.get("/bijeenkomsten/<int:meeting_id>/draaiboek.pdf")
+@scoped("meeting")
+def plan_pdf(meeting_id: int) -> ResponseReturnValue:
+    meeting = access.get_meeting_for(current_user, meeting_id)
+    try:
+        pdf = render_pdf(_plan_html(meeting, pdf=True), base_url=request.url_root)
+    except PdfUnavailable as err:
+        back = url_for(".plan", meeting_id=meeting.id)
+        return render_template("errors/pdf_unavailable.html", reason=str(err), back=back), 503
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="draaiboek-{meeting.id}.pdf"'},
+    )

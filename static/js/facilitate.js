@@ -58,12 +58,34 @@
   const AUTOSAVE_MS = 3000;
   const form = document.querySelector("form[data-note-autosave]");
   if (!form) return;
-  const textarea = form.querySelector("textarea[name=text]");
   const status = form.querySelector("[data-autosave-status]");
   const tokenInput = form.querySelector("input[name=csrf_token]");
-  if (!textarea) return;
+  const shape = form.dataset.recordShape; // "single" or "rows" for a structured step
 
-  let lastSent = textarea.value;
+  // What the form holds, as the JSON body of a save: {"text"} or {"record"}.
+  function current() {
+    if (!shape) {
+      const textarea = form.querySelector("textarea[name=text]");
+      return JSON.stringify({ text: textarea ? textarea.value : "" });
+    }
+    if (shape === "single") {
+      const record = {};
+      for (const input of form.querySelectorAll("[name^='record-']")) {
+        record[input.name.slice("record-".length)] = input.value;
+      }
+      return JSON.stringify({ record });
+    }
+    const rows = [];
+    for (const input of form.querySelectorAll("[name^='rows-']")) {
+      const [, index, key] = input.name.match(/^rows-(\d+)-(\w+)$/) || [];
+      if (index === undefined) continue;
+      rows[Number(index)] = rows[Number(index)] || {};
+      rows[Number(index)][key] = input.value;
+    }
+    return JSON.stringify({ record: { rows: rows.filter(Boolean) } });
+  }
+
+  let lastSent = current();
   let busy = null;
   let stopped = false;
 
@@ -72,7 +94,7 @@
   }
 
   async function send() {
-    const text = textarea.value;
+    const body = current();
     try {
       const response = await fetch(form.dataset.noteAutosave, {
         method: "POST",
@@ -82,11 +104,11 @@
           "Accept": "application/json",
           "X-CSRFToken": tokenInput ? tokenInput.value : "",
         },
-        body: JSON.stringify({ text }),
+        body,
       });
       const answer = await response.json().catch(() => ({}));
       if (response.ok) {
-        lastSent = text;
+        lastSent = body;
         show(answer.message || "");
       } else {
         if (response.status === 401 || response.status === 404) stopped = true;
@@ -98,7 +120,7 @@
   }
 
   function autosave() {
-    if (busy || stopped || textarea.value === lastSent) return busy || Promise.resolve();
+    if (busy || stopped || current() === lastSent) return busy || Promise.resolve();
     busy = send().finally(() => {
       busy = null;
     });
@@ -113,11 +135,11 @@
   // Moving to another step saves what was typed first.
   for (const link of document.querySelectorAll("a[data-step-link]")) {
     link.addEventListener("click", async (event) => {
-      if (stopped || (textarea.value === lastSent && !busy)) return;
+      if (stopped || (current() === lastSent && !busy)) return;
       event.preventDefault();
       await autosave();
       if (busy) await busy;
-      if (textarea.value !== lastSent && !stopped) await autosave();
+      if (current() !== lastSent && !stopped) await autosave();
       window.location.assign(link.href);
     });
   }

@@ -94,12 +94,12 @@ def test_a_step_out_of_range_is_not_found(login, world, stap):
 
 def test_notes_are_saved_with_the_form_and_shown_again(app, login, world):
     client = login(world["coach"])
-    url = f"/bijeenkomsten/{world['meeting']}/aantekeningen/4"
+    url = f"/bijeenkomsten/{world['meeting']}/aantekeningen/2"
     response = client.post(url, data={"text": "Moet ik A of B?"})
     assert response.status_code == 302
-    assert response.location.endswith(f"/bijeenkomsten/{world['meeting']}/leiden?stap=4")
-    assert _note(app, world["meeting"], 3) == "Moet ik A of B?"
-    page = get_page(client, f"/bijeenkomsten/{world['meeting']}/leiden?stap=4")
+    assert response.location.endswith(f"/bijeenkomsten/{world['meeting']}/leiden?stap=2")
+    assert _note(app, world["meeting"], 1) == "Moet ik A of B?"
+    page = get_page(client, f"/bijeenkomsten/{world['meeting']}/leiden?stap=2")
     assert page.find("textarea", attrs={"name": "text"}).get_text().strip() == "Moet ik A of B?"
     assert "De aantekeningen zijn bewaard." in text_of(page)
 
