@@ -1,0 +1,157 @@
+"""Search through HTTP against gunicorn: index build time, index size, latency, worker memory.
+
+    .venv/bin/python bench/search.py [--cases 20000] [--workers 2] [--queries 200]
+                                     [--backend whoosh|postgres] [--database-url URL]
+
+Seeds a fresh instance in a temporary folder with `reflectie bench seed`, rebuilds the index
+with `reflectie search reindex` (timed), logs in as a team member and sends a fixed set of
+queries (plain words, phrases, OR, exclusions, kwestie and tag filters, date sorting, second
+pages) one after another to /zoeken, then prints p50/p95/p99 and the RSS of every worker.
+DESIGN.md's bars: p95 under 150 ms at 20,000 cases (Whoosh) and at 100,000 (PostgreSQL);
+rebuild under 2 minutes (Whoosh, 20,000) and 5 minutes (PostgreSQL, 100,000); workers under
+250 MB. A measuring tool, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from case_page import BIN, PASSWORD, ROOT, free_port, gunicorn, login, rss_mb, run, wait_for
+
+from reflectie.cases.synthetic import ACTIONS, SITUATIONS, TAGS, VALUES
+
+
+def queries(count: int, seed: int = 42) -> list[str]:
+    """A fixed, varied set of query strings (the same for every run with the same seed)."""
+    rng = random.Random(seed)
+    words = sorted({w for text in SITUATIONS + ACTIONS for w in text.split() if len(w) > 4})
+    words += VALUES
+    out = []
+    for n in range(count):
+        kind = n % 8
+        a, b = rng.sample(words, 2)
+        if kind == 0:
+            q = a
+        elif kind == 1:
+            q = f"{a} {b}"
+        elif kind == 2:
+            q = f'"{rng.choice(SITUATIONS)}"'
+        elif kind == 3:
+            q = f"{a} OR {b}"
+        elif kind == 4:
+            q = f"{a} -{b}"
+        elif kind == 5:
+            q = f"{a} kwestie:{rng.randint(1, 7)}"
+        elif kind == 6:
+            q = f"{a} tag:{rng.choice(TAGS)}"
+        else:
+            q = f"{a}s"  # an inflected form
+        params = {"q": q}
+        if n % 10 == 7:
+            params["sort"] = "date"
+        if n % 10 == 9:
+            params["page"] = "2"
+        out.append(urllib.parse.urlencode(params))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=20000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--backend", choices=["whoosh", "postgres"], default="whoosh")
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL for --backend postgres")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary instance")
+    parser.add_argument("--instance", help="reuse this instance folder (seeded once, kept)")
+    args = parser.parse_args()
+    reuse = bool(args.instance) and Path(args.instance, "bench-seeded").exists()
+    home = (
+        Path(args.instance)
+        if args.instance
+        else Path(tempfile.mkdtemp(prefix="reflectie-search-bench-"))
+    )
+    args.keep = args.keep or bool(args.instance)
+    env = dict(os.environ, REFLECTIE_INSTANCE_PATH=str(home), REFLECTIE_SECRET_KEY="bench")
+    env["REFLECTIE_SEARCH_BACKEND"] = args.backend
+    if args.database_url:
+        env["REFLECTIE_DATABASE_URL"] = args.database_url
+    started = time.perf_counter()
+    if not reuse:
+        run(str(BIN / "reflectie"), "init", env=env)
+        run(str(BIN / "reflectie"), "bench", "seed", "--cases", str(args.cases), env=env)
+    seeded = time.perf_counter() - started
+    started = time.perf_counter()
+    reindex = run(str(BIN / "reflectie"), "search", "reindex", env=env)
+    built = time.perf_counter() - started
+    email = "zoeker@bench-team.bench"
+    if not reuse:
+        run(str(BIN / "reflectie"), "users", "create", "--email", email, "--name", "Zoeker",
+            "--password-stdin", "--team", "bench-team", "--role", "lid",
+            env=env, stdin=PASSWORD + "\n")  # fmt: skip
+        (home / "bench-seeded").touch()
+    port = free_port()
+    # Searches are limited per user (R-35); the benchmark is one user asking a lot.
+    server = gunicorn(
+        "reflectie:create_app()",
+        port,
+        args.workers,
+        {**env, "REFLECTIE_RATELIMIT_SEARCH": "100000/minute"},
+        ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    timings: list[float] = []
+    statuses: dict[int, int] = {}
+    totals = []
+    try:
+        wait_for(f"{base}/api/v1/health")
+        cookie = login(base, email)
+        fixed = queries(args.queries)
+        for q in fixed[:10]:  # warm up every worker's searcher
+            urllib.request.urlopen(
+                urllib.request.Request(f"{base}/zoeken?{q}", headers={"Cookie": cookie})
+            ).read()
+        for q in fixed:
+            request = urllib.request.Request(f"{base}/zoeken?{q}", headers={"Cookie": cookie})
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(request) as response:
+                body = response.read().decode()
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+            timings.append((time.perf_counter() - t0) * 1000)
+            totals.append("resultaten" in body or "resultaat" in body)
+        memory = rss_mb(server.pid)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        if not args.keep:
+            shutil.rmtree(home, ignore_errors=True)
+
+    cuts = statistics.quantiles(timings, n=100)
+    print(f"machine: {os.cpu_count()} cores; gunicorn sync, {args.workers} workers")
+    print(f"backend: {args.backend}; database: {'PostgreSQL' if args.database_url else 'SQLite'}")
+    print(f"seeded {args.cases} cases in {seeded:.1f} s" if not reuse else f"reused {home}")
+    print(f"index rebuild: {built:.1f} s  ({reindex.strip().splitlines()[-1]})")
+    print(f"{len(timings)} queries over HTTP, one at a time; statuses {statuses}")
+    print(
+        f"latency ms: p50 {cuts[49]:.1f}  p95 {cuts[94]:.1f}  p99 {cuts[98]:.1f}  "
+        f"max {max(timings):.1f}"
+    )
+    print(f"pages with a result count: {sum(totals)}/{len(totals)}")
+    print("worker RSS MB: " + ", ".join(f"{m:.0f}" for m in memory))
+    print(f"bars: p95 < 150 ms -> {'ok' if cuts[94] < 150 else 'MISSED'}; workers < 250 MB -> "
+          f"{'ok' if max(memory, default=0) < 250 else 'MISSED'}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""What a feature tells search: its document provider. The search package imports no feature.
+
+A provider, registered at app creation (`register(app, provider)`), says which model classes
+it watches, how one of its rows becomes a `Document` with the principals that may read it, and
+how to re-check a list of hits against the database for one reader.
+
+Principals are plain strings: "team:12" (a member who may read the team's cases and meeting
+records), "user:5" (one person, e.g. the author of a private concept), "org:3" (everyone of an
+organisation), "users" (every logged-in user), and later "community:3" and "public".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from flask import Flask, current_app
+
+
+@dataclass
+class Document:
+    """One searchable thing, as the index sees it."""
+
+    type: str
+    id: int
+    title: str
+    body: str
+    principals: set[str]
+    date: datetime
+    kwesties: list[int] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    method: str = ""
+    group: str = ""  # the team or community it belongs to
+
+    @property
+    def key(self) -> str:
+        return f"{self.type}:{self.id}"
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    def fingerprint(self) -> str:
+        """Changes whenever anything indexed changes; `search check` compares it."""
+        data = [
+            self.title,
+            self.body,
+            sorted(self.principals),
+            self.date.isoformat(),
+            self.kwesties,
+            sorted(self.tags),
+            self.method,
+            self.group,
+        ]
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Shown:
+    """A hit the reader may see, with the database's current text for the result list."""
+
+    title: str
+    url: str
+    text: str
+    kwesties: list[int] = field(default_factory=list)
+    group: str = ""
+    date: datetime | None = None
+
+
+class Provider(Protocol):
+    doc_type: str
+    label: str  # shown in facets and results (a lazy gettext string)
+    models: tuple[type[Any], ...]
+
+    def keys_for(self, obj: Any) -> Iterable[int]:
+        """Ids of this provider's documents that a change to `obj` may affect."""
+        ...
+
+    def load(self, ids: list[int]) -> dict[int, Document]:
+        """Current documents; an id missing from the answer is deleted from the index."""
+        ...
+
+    def all_ids(self) -> Iterator[list[int]]:
+        """Every indexable id, in batches (for reindex and check)."""
+        ...
+
+    def reader_principals(self, user: Any) -> set[str]: ...
+
+    def visible(self, user: Any, ids: list[int]) -> dict[int, Shown]:
+        """Of `ids`, those `user` may read now according to the database."""
+        ...
+
+
+def register(app: Flask, provider: Provider) -> None:
+    app.extensions.setdefault("search_providers", {})[provider.doc_type] = provider
+
+
+def providers(app: Flask | None = None) -> dict[str, Provider]:
+    app = app or current_app
+    return app.extensions.get("search_providers", {})
+
+
+def provider_for_model(app: Flask, obj: Any) -> list[Provider]:
+    return [p for p in providers(app).values() if isinstance(obj, p.models)]
+
+
+def reader_principals(user: Any) -> set[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    found: set[str] = set()
+    for provider in providers().values():
+        found |= provider.reader_principals(user)
+    return found
