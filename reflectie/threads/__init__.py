@@ -1,0 +1,1 @@
+"""Communities of practice (leergemeenschappen): threads across teams, mentions, moderation."""
