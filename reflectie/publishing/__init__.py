@@ -1,0 +1,1 @@
+"""Anonymised publication of cases: detection, the anonymised copy, review, withdrawal."""

@@ -1,0 +1,1 @@
+"""Teaching: the library of published cases, collections, classes and student answers."""
