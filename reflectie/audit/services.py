@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import g, has_request_context, request
 
+from reflectie.audit import chain  # noqa: F401 - installs the hash chain on every flush
 from reflectie.audit.models import AuditEvent
 from reflectie.db import db
 from reflectie.errors import keep_after_rollback

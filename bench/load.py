@@ -1,0 +1,239 @@
+"""Load test: 50 users mixing login, case list, case page, search, posting in a thread and
+saving meeting notes, against gunicorn on SQLite or PostgreSQL, with a bare Flask hello world
+as the baseline in the same run.
+
+    .venv/bin/pip install -e '.[bench]'      # locust
+    .venv/bin/python bench/load.py [--database sqlite|postgresql] [--users 50] [--seconds 60]
+                                   [--cases 2000] [--workers 3]
+
+Prints per request type: requests, failures, requests per second, p50/p95/p99; the workers'
+memory; and the case page's throughput against hello world (measured with wrk, needs the
+Debian package). Issue 8's target on a 2-core machine: 50 users, no errors, p95 < 300 ms.
+
+The login limit per address is raised for the run: every simulated user comes from 127.0.0.1.
+"""
+
+# ruff: noqa: I001 - locust comes first: importing it patches the standard library (gevent)
+from __future__ import annotations
+
+from locust import HttpUser, between, task
+from locust.env import Environment
+import gevent
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from itertools import count
+from pathlib import Path
+
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from case_page import BIN, ROOT, free_port, gunicorn, login, rss_mb, run, wait_for, wrk
+
+PASSWORD = "bench-wachtwoord-lang-genoeg"
+TEAM = "bench-team"
+WORDS = ["schulden", "mantelzorg", "eenzaamheid", "huisarts", "jongere", "vrijwilliger",
+         "wijkteam", "dochter", "autonomie", "thuiszorg", "buurman", "school"]  # fmt: skip
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class World:
+    """What the simulated users need to know: ids made during set-up."""
+
+    cases: int = 0
+    meeting: int = 0
+    thread: int = 0
+    emails: list[str] = []  # filled once before the run
+    next_user = count()
+
+
+def set_up(env: dict[str, str], cases: int, users: int) -> None:
+    """Seed cases, then users, a meeting and a thread through the app's own services."""
+    run(str(BIN / "reflectie"), "init", env=env)
+    run(str(BIN / "reflectie"), "bench", "seed", "--cases", str(cases), "--team", TEAM, env=env)
+    script = f"""
+import json, sys
+from datetime import datetime, timedelta, UTC
+from reflectie import create_app
+from reflectie.accounts import services as accounts
+from reflectie.accounts.models import Team
+from reflectie.db import db
+from reflectie.permissions import Role
+from reflectie.sessions import services as meetings
+from reflectie.threads import services as threads
+app = create_app()
+with app.app_context():
+    team = db.session.scalar(db.select(Team).where(Team.slug == {TEAM!r}))
+    people = []
+    for n in range({users}):
+        user = accounts.create_user(email=f"gebruiker{{n}}@bench.example", name=f"Gebruiker {{n}}",
+                                    password={PASSWORD!r})
+        accounts.set_membership(None, team=team, user=user, role=Role.LEERCOACH)
+        people.append(user)
+    meeting = meetings.create_meeting(people[0], team, meetings.MeetingInput(
+        "dilemmamethode", datetime.now(UTC) + timedelta(days=1), 90))
+    community = threads.create_community(people[0], threads.CommunityInput(
+        name="Bench-gemeenschap", organisation_id=team.organisation_id))
+    thread = threads.create_thread(people[0], community, threads.ThreadInput(
+        title="Ervaringen met schulden", body="Wie herkent dit?"))
+    db.session.commit()
+    print(json.dumps({{"meeting": meeting.id, "thread": thread.id,
+                       "emails": [p.email for p in people]}}))
+"""
+    import json
+
+    made = json.loads(run(str(BIN / "python"), "-c", script, env=env).splitlines()[-1])
+    World.cases, World.meeting, World.thread = cases, made["meeting"], made["thread"]
+    World.emails = made["emails"]
+    run(str(BIN / "reflectie"), "search", "reindex", env=env)
+
+
+class Professional(HttpUser):
+    wait_time = between(1, 3)
+
+    def on_start(self) -> None:
+        email = World.emails[next(World.next_user) % len(World.emails)]
+        page = self.client.get("/login", name="login page")
+        token = CSRF.search(page.text).group(1)
+        self.client.post(
+            "/login",
+            data={"email": email, "password": PASSWORD, "csrf_token": token},
+            name="login",
+        )
+        notes = self.client.get(
+            f"/bijeenkomsten/{World.meeting}/leiden?stap=2", name="facilitate page"
+        )
+        self.token = CSRF.search(notes.text).group(1)
+
+    @task(3)
+    def case_list(self) -> None:
+        self.client.get(f"/teams/{TEAM}/casussen", name="case list")
+
+    @task(5)
+    def case_page(self) -> None:
+        self.client.get(f"/casussen/{random.randint(1, World.cases)}", name="case page")
+
+    @task(3)
+    def search(self) -> None:
+        self.client.get("/zoeken", params={"q": random.choice(WORDS)}, name="search")
+
+    @task(1)
+    def post_in_thread(self) -> None:
+        self.client.post(
+            f"/discussies/{World.thread}/reageren",
+            data={"body": f"Herkenbaar: {random.choice(WORDS)}.", "csrf_token": self.token},
+            name="post in thread",
+        )
+
+    @task(1)
+    def save_notes(self) -> None:
+        self.client.post(
+            f"/bijeenkomsten/{World.meeting}/aantekeningen/2",
+            json={"text": f"Aantekening {uuid.uuid4().hex[:8]}"},
+            headers={"X-CSRFToken": self.token},
+            name="save notes",
+        )
+
+
+def load(base: str, users: int, seconds: int) -> Environment:
+    env = Environment(user_classes=[Professional], host=base)
+    runner = env.create_local_runner()
+    runner.start(users, spawn_rate=max(users // 5, 1))
+    gevent.spawn_later(seconds, runner.quit)
+    runner.greenlet.join()
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=3)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="reflectie-load-"))
+    env = dict(
+        os.environ,
+        REFLECTIE_INSTANCE_PATH=str(home),
+        REFLECTIE_SECRET_KEY="bench",
+        REFLECTIE_RATELIMIT_LOGIN_IP="10000/minute",
+    )
+    database = None
+    if args.database == "postgresql":
+        database = f"reflectie_load_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", args.postgres, "-qc", f'CREATE DATABASE "{database}"'], check=True)
+        env["REFLECTIE_DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + "/" + database
+        env["REFLECTIE_DATABASE_URL"] = env["REFLECTIE_DATABASE_URL"].replace(
+            "postgresql://", "postgresql+psycopg://"
+        )
+    app_port, hello_port = free_port(), free_port()
+    servers = []
+    try:
+        set_up(env, args.cases, args.users)
+        servers = [
+            gunicorn("reflectie:create_app()", app_port, args.workers, env, ROOT),
+            gunicorn("hello:app", hello_port, args.workers, env, ROOT / "bench"),
+        ]
+        base = f"http://127.0.0.1:{app_port}"
+        wait_for(base + "/api/v1/health")
+        wait_for(f"http://127.0.0.1:{hello_port}/")
+        result = load(base, args.users, args.seconds)
+        memory = rss_mb(servers[0].pid)
+        flat = None
+        if shutil.which("wrk"):  # the case page flat out against hello world, same settings
+            cookie = login(base, World.emails[0])
+            page = wrk(f"{base}/casussen/{World.cases // 2}", 20, 10, cookie)
+            hello = wrk(f"http://127.0.0.1:{hello_port}/", 20, 10)
+            flat = (page, hello)
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+        shutil.rmtree(home, ignore_errors=True)
+        if database:
+            subprocess.run(
+                ["psql", args.postgres, "-qc", f'DROP DATABASE "{database}" WITH (FORCE)'],
+                check=False,
+            )
+    report(result, memory, flat, args)
+
+
+def report(env: Environment, memory: list[float], flat, args) -> None:
+    print(f"\n{args.users} users, {args.seconds} s, {args.database}, {args.workers} workers")
+    print(f"{'request':18} {'count':>7} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
+    for entry in sorted(env.stats.entries.values(), key=lambda e: e.name):
+        print(
+            f"{entry.name:18} {entry.num_requests:7} {entry.num_failures:5} "
+            f"{entry.total_rps:7.1f} {entry.get_response_time_percentile(0.5):6.0f} "
+            f"{entry.get_response_time_percentile(0.95):6.0f} "
+            f"{entry.get_response_time_percentile(0.99):6.0f}"
+        )
+    total = env.stats.total
+    print(
+        f"{'all':18} {total.num_requests:7} {total.num_failures:5} {total.total_rps:7.1f} "
+        f"{total.get_response_time_percentile(0.5):6.0f} "
+        f"{total.get_response_time_percentile(0.95):6.0f} "
+        f"{total.get_response_time_percentile(0.99):6.0f}   (ms)"
+    )
+    for error in env.stats.errors.values():
+        print(f"error: {error.method} {error.name}: {error.error} x{error.occurrences}")
+    print(f"worker RSS: {', '.join(f'{m:.0f} MB' for m in memory)}")
+    if flat:
+        page, hello = flat
+        print(
+            f"flat out (wrk, 20 connections, 10 s): case page {page['rps']:.0f} req/s "
+            f"(p99 {page['p99']:.0f} ms), hello world {hello['rps']:.0f} req/s: "
+            f"ratio {page['rps'] / hello['rps']:.1%}"
+        )
+
+
+if __name__ == "__main__":
+    main()

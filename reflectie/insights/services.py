@@ -1,0 +1,213 @@
+"""What a team's cases and meetings show over a period: the kwesties they touch per quarter,
+the values most in play, the methods used, meetings held versus planned, open and overdue
+actions, cases not yet brought in. An organisation view adds teams up without any case text
+and hides small counts, so that no single case can be recognised."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from reflectie.accounts.models import Organisation, Team, User
+from reflectie.cases.models import CaseStatus
+from reflectie.cases.stats import CaseFact, case_facts
+from reflectie.db import db, utcnow
+from reflectie.errors import NotFound
+from reflectie.permissions import Perm, has
+from reflectie.sessions.models import Meeting, MeetingOutcome, MeetingStatus, OutcomeKind
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+MAX_QUARTERS = 12
+SMALL = 5  # counts below this are shown as "< 5" in the organisation view
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int  # 1-4
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} K{self.number}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-{self.number}"
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, 3 * self.number - 2, 1, tzinfo=ZONE)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + self.number // 4, self.number % 4 + 1)
+
+    @classmethod
+    def of(cls, moment: datetime | date) -> Quarter:
+        if isinstance(moment, datetime):
+            moment = moment.astimezone(ZONE)
+        return cls(moment.year, (moment.month - 1) // 3 + 1)
+
+    @classmethod
+    def parse(cls, text: str | None) -> Quarter | None:
+        year, _sep, number = (text or "").partition("-")
+        if year.isdecimal() and number in {"1", "2", "3", "4"} and 2000 <= int(year) <= 2100:
+            return cls(int(year), int(number))
+        return None
+
+
+def period(first: Quarter | None, last: Quarter | None, *, today: date) -> list[Quarter]:
+    """The quarters from `first` to `last` (the last four by default; at most twelve)."""
+    last = last or Quarter.of(today)
+    if first is None or first > last:
+        first = last
+        for _ in range(3):
+            first = Quarter(first.year - (first.number == 1), (first.number - 2) % 4 + 1)
+    quarters = [first]
+    while quarters[-1] < last and len(quarters) < MAX_QUARTERS:
+        quarters.append(quarters[-1].next())
+    return quarters
+
+
+@dataclass
+class TeamInsights:
+    quarters: list[Quarter]
+    kwesties: dict[Quarter, Counter[int]]  # every kwestie a case touches, by quarter
+    primary: Counter[int]  # the primary kwestie of each case in the period
+    values: list[tuple[str, int]]
+    methods: list[tuple[str, int]]
+    held: dict[Quarter, int]
+    planned: dict[Quarter, int]  # not cancelled (held ones included)
+    open_actions: list[MeetingOutcome]
+    overdue_actions: list[MeetingOutcome]
+    waiting: int  # team cases still concept: not yet brought in
+    cases: int
+
+
+def _by_quarter(facts: list[CaseFact], quarters: list[Quarter]) -> dict[Quarter, Counter[int]]:
+    counts: dict[Quarter, Counter[int]] = {q: Counter() for q in quarters}
+    for fact in facts:
+        quarter = Quarter.of(fact.created_at)
+        if quarter in counts:
+            counts[quarter].update(fact.kwesties)
+    return counts
+
+
+def _meetings(team_ids: list[int], quarters: list[Quarter]) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            select(Meeting).where(
+                Meeting.team_id.in_(team_ids),
+                Meeting.starts_at >= quarters[0].start,
+                Meeting.starts_at < quarters[-1].next().start,
+            )
+        )
+    )
+
+
+def team_insights(actor: User, team: Team, quarters: list[Quarter], *, today: date) -> TeamInsights:
+    """For the team's leercoaches and teamleiders (NotFound for anyone else)."""
+    if not has(actor, Perm.INSIGHTS_READ, team_id=team.id):
+        raise NotFound
+    since, until = quarters[0].start, quarters[-1].next().start
+    facts = case_facts([team.id], since=since, until=until)
+    meetings = _meetings([team.id], quarters)
+    held = Counter(Quarter.of(m.starts_at) for m in meetings if m.status == MeetingStatus.CLOSED)
+    planned = Counter(
+        Quarter.of(m.starts_at) for m in meetings if m.status != MeetingStatus.CANCELLED
+    )
+    methods = Counter(m.method.name for m in meetings if m.status == MeetingStatus.CLOSED)
+    open_actions = list(
+        db.session.scalars(
+            select(MeetingOutcome)
+            .join(Meeting)
+            .where(
+                Meeting.team_id == team.id,
+                MeetingOutcome.kind == OutcomeKind.ACTIEPUNT,
+                MeetingOutcome.done_at.is_(None),
+            )
+            .order_by(MeetingOutcome.due_on, MeetingOutcome.id)
+        )
+    )
+    all_facts = case_facts([team.id])
+    return TeamInsights(
+        quarters=quarters,
+        kwesties=_by_quarter(facts, quarters),
+        primary=Counter(f.kwesties[0] for f in facts if f.kwesties),
+        values=Counter(v for f in facts for v in f.values).most_common(10),
+        methods=methods.most_common(),
+        held={q: held[q] for q in quarters},
+        planned={q: planned[q] for q in quarters},
+        open_actions=open_actions,
+        overdue_actions=[a for a in open_actions if a.due_on and a.due_on < today],
+        waiting=sum(1 for f in all_facts if f.status == CaseStatus.CONCEPT),
+        cases=len(facts),
+    )
+
+
+@dataclass
+class TeamRow:
+    team: Team
+    cases: int | None  # None: fewer than SMALL, shown as "< 5"
+    held: int | None
+    open_actions: int | None
+
+
+@dataclass
+class OrganisationInsights:
+    quarters: list[Quarter]
+    teams: list[TeamRow]
+    kwesties: dict[int, int | None] = field(default_factory=dict)  # over all teams
+    cases: int | None = None
+
+
+def _shown(count: int) -> int | None:
+    return count if count >= SMALL else None
+
+
+def organisation_insights(
+    organisation: Organisation, quarters: list[Quarter]
+) -> OrganisationInsights:
+    """For beheerders (the caller checks): counts per team and kwestie, never any text, and
+    every count below five hidden."""
+    teams = sorted(organisation.teams, key=lambda t: t.name.casefold())
+    ids = [t.id for t in teams]
+    since, until = quarters[0].start, quarters[-1].next().start
+    facts = case_facts(ids, since=since, until=until) if ids else []
+    meetings = _meetings(ids, quarters) if ids else []
+    actions = Counter(
+        team_id
+        for team_id in db.session.scalars(
+            select(Meeting.team_id)
+            .join(MeetingOutcome)
+            .where(
+                Meeting.team_id.in_(ids),
+                MeetingOutcome.kind == OutcomeKind.ACTIEPUNT,
+                MeetingOutcome.done_at.is_(None),
+            )
+        )
+    )
+    cases_per_team = Counter(f.team_id for f in facts)
+    held_per_team = Counter(m.team_id for m in meetings if m.status == MeetingStatus.CLOSED)
+    kwesties = Counter(k for f in facts for k in f.kwesties)
+    return OrganisationInsights(
+        quarters=quarters,
+        teams=[
+            TeamRow(
+                t,
+                _shown(cases_per_team[t.id]),
+                _shown(held_per_team[t.id]),
+                _shown(actions[t.id]),
+            )
+            for t in teams
+        ],
+        kwesties={n: _shown(kwesties[n]) for n in range(1, 8)},
+        cases=_shown(len(facts)),
+    )
+
+
+def today_here() -> date:
+    return utcnow().astimezone(ZONE).date()
