@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 3
 
-.PHONY: run test lint format translations extract-messages clean
+.PHONY: run test lint audit format translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Reflectie needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -15,6 +15,8 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	@# deduce builds its lookup cache (~1-2 minutes) the first time; do it now, not on a request.
+	$(BIN)/reflectie publishing warm
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
@@ -43,6 +45,12 @@ test: $(VENV)/.installed-test translations lint
 	  REFLECTIE_TEST_DATABASE_URL="$$REFLECTIE_TEST_POSTGRES_URL" $(BIN)/python -m pytest -m "not browser"; \
 	fi
 
+# Known vulnerabilities with a fix in the installed packages (pip-audit, fails on those), and
+# the security rules of ruff (flake8-bandit, "S").
+audit: $(VENV)/.installed-test
+	$(BIN)/ruff check --select S .
+	$(BIN)/pip-audit --skip-editable --format json --progress-spinner off | $(BIN)/python scripts/fixable_vulns.py
+
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -50,7 +58,7 @@ format: $(VENV)/.installed-test
 # After adding user-facing strings: extract, then translate translations/en/LC_MESSAGES/messages.po.
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

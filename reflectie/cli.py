@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import click
@@ -39,6 +40,10 @@ def init_command() -> None:
         f"database up to date; kwesties: {changed['kwesties']} added or updated; "
         f"values: {changed['values']}; methods: {changed['methods']}"
     )
+    from reflectie.search.services import ensure_index
+
+    if ensure_index():
+        click.echo("search index built")
 
 
 @click.command("demo")
@@ -136,8 +141,23 @@ def create_token_command(email: str, name: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=3, show_default=True, type=int)
-def serve_command(host: str, port: int, workers: int) -> None:
-    """Serve the app with gunicorn."""
+@click.option(
+    "--detector/--no-detector",
+    default=True,
+    show_default=True,
+    help="Start the personal-data detector process (deduce) beside the web workers.",
+)
+def serve_command(host: str, port: int, workers: int, detector: bool) -> None:
+    """Serve the app with gunicorn (and the publishing detector process)."""
+    if detector:
+        # One process holds deduce (~1.1 GB), never a web worker. It stops by itself when
+        # this process (gunicorn after the exec below, same pid) ends.
+        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable, "-c", "from reflectie.cli import main; main()",
+                "publishing", "detector", "--parent", str(os.getpid()),
+            ]
+        )  # fmt: skip
     args = [
         sys.executable, "-m", "gunicorn",
         "--bind", f"{host}:{port}",
@@ -151,9 +171,14 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from reflectie.audit.cli import cli as audit_cli
+    from reflectie.backup.cli import backup_command, restore_command
     from reflectie.cases.cli import bench_cli
     from reflectie.cases.cli import cli as cases_cli
+    from reflectie.publishing.cli import cli as publishing_cli
+    from reflectie.search.cli import cli as search_cli
     from reflectie.sessions.cli import cli as sessions_cli
+    from reflectie.threads.cli import cli as threads_cli
 
     commands = (
         init_command,
@@ -164,6 +189,12 @@ def init_app(app: Flask) -> None:
         cases_cli,
         bench_cli,
         sessions_cli,
+        threads_cli,
+        backup_command,
+        restore_command,
+        audit_cli,
+        search_cli,
+        publishing_cli,
     )
     for command in commands:
         app.cli.add_command(command)

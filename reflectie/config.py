@@ -11,6 +11,7 @@ class Defaults:
     SECRET_KEY = ""
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     BASE_URL = "http://127.0.0.1:5000"  # where links in mails sent by scheduled jobs point
+    ALLOW_RESTORE = False  # `reflectie restore` needs --allow-restore or this
     PREFERRED_URL_SCHEME = "http"  # set to "https" behind TLS: Secure, __Host- cookies and HSTS
     PROXY_FIX = 0  # number of trusted reverse proxies in front (X-Forwarded-For/-Proto)
 
@@ -38,7 +39,16 @@ class Defaults:
     RATELIMIT_STORAGE = ""
     RATELIMIT_LOGIN_IP = "6/minute;30/hour"
     RATELIMIT_LOGIN_ACCOUNT = "10/15 minutes"
+    # Per user, against carrying data away in bulk: exports, prints and PDFs together,
+    # and searches.
+    RATELIMIT_EXPORTS = "10/hour"
+    RATELIMIT_SEARCH = "30/minute"
     RATELIMIT_HEADERS_ENABLED = True
+    # Communities: posts per user (shared by all workers through the rate-limit store), the
+    # longest post, and posts per page of a thread.
+    THREADS_POST_RATE_LIMIT = "6/minute;60/hour"
+    THREADS_MAX_POST_LENGTH = 10_000
+    THREADS_PAGE_SIZE = 20
 
     # Mail: without MAIL_SERVER messages are written to the log (single-machine installs).
     MAIL_SERVER = ""
@@ -55,4 +65,13 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     PAGE_SIZE = 25
+
+    # Search: "whoosh" (embedded, index under instance/search/) or "postgres" (several app
+    # servers; REFLECTIE_SEARCH_BACKEND=postgres). See README "Zoeken / Search".
+    SEARCH_BACKEND = "whoosh"
+    SEARCH_INDEX_PATH = ""  # default: instance/search/whoosh
+    SEARCH_DRAIN_AFTER_COMMIT = True  # index the outbox when a request or command ends
+    SEARCH_DRAIN_LIMIT = 2000  # rows per drain at the end of a request (reindex has no limit)
+    SEARCH_REBUILD_IN_BACKGROUND = True  # a missing index is rebuilt in a thread
+    SEARCH_EXACT_LIMIT = 2000  # PostgreSQL: beyond this many matches, "more than" (ranked sample)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session (forms may take long)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -119,7 +120,24 @@ def short_write() -> Iterator[None]:
         session.expire_on_commit = True
 
 
+_READ_ONLY: ContextVar[bool] = ContextVar("read_only", default=False)
+
+
+@contextmanager
+def read_only() -> Iterator[None]:
+    """Transactions begun inside read without taking SQLite's write lock (a plain BEGIN, one
+    consistent snapshot in WAL mode), outside a request too: for long reads such as a backup,
+    which must not block the app's writers."""
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
 def _read_only_request() -> bool:
+    if _READ_ONLY.get():
+        return True
     if not has_request_context() or request.method not in {"GET", "HEAD", "OPTIONS"}:
         return False
     if g.get("sqlite_write"):

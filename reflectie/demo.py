@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import time
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from reflectie import ROOT
 from reflectie.accounts import services as accounts
-from reflectie.accounts.models import Organisation, Team
+from reflectie.accounts.models import Organisation, Team, User
 from reflectie.cases import services as cases
 from reflectie.cases.access import team_cases
 from reflectie.cases.models import Case, CaseStatus
@@ -59,6 +60,10 @@ def load_demo() -> list[tuple[str, str, str]]:
         created.append((user.email, data["password"], "beheerder" if user.is_admin else roles))
     _load_demo_cases(teams)
     _load_demo_series(teams, data.get("series", []))
+    load_demo_threads()
+    from reflectie.publishing.demo import load_demo_publications
+
+    load_demo_publications()  # a published copy, a collection and its class assignment
     return created
 
 
@@ -93,3 +98,69 @@ def _load_demo_cases(teams: dict[str, Team]) -> None:
         author = accounts.get_user_by_email(spec.pop("author"))
         status = CaseStatus(spec.pop("status", CaseStatus.CONCEPT))
         cases.create_case(author, team, cases.parse_input(spec), status=status)
+
+
+DEMO_THREADS_FILE = ROOT / "seed" / "demo_threads.json"
+
+
+def load_demo_threads() -> None:
+    """The demo communities and their threads (matched by slug and by title): a platform-wide
+    community and one of the demo organisation. `@[e-mail]` in a post becomes that user's
+    @handle, so the mentions notify as they would in real use."""
+    from reflectie.threads import services as threads
+    from reflectie.threads.models import Community, Thread
+
+    def user(email: str) -> User:
+        found = accounts.get_user_by_email(email)
+        assert found is not None, email  # noqa: S101 - the seed file names demo accounts
+        return found
+
+    def text(body: str) -> str:
+        return re.sub(r"@\[([^\]]+)\]", lambda m: "@" + user(m.group(1)).handle, body)
+
+    data = json.loads(DEMO_THREADS_FILE.read_text(encoding="utf-8"))
+    for spec in data["communities"]:
+        community = db.session.scalar(select(Community).where(Community.slug == spec["slug"]))
+        founder = user(spec["founder"])
+        if community is None:
+            org = None
+            if spec.get("organisation"):
+                org = db.session.scalar(
+                    select(Organisation).where(Organisation.slug == spec["organisation"])
+                )
+            community = threads.create_community(
+                founder,
+                threads.CommunityInput(
+                    name=spec["name"],
+                    description=spec["description"],
+                    access=spec["access"],
+                    organisation_id=org.id if org else None,
+                    kwesties=spec["kwesties"],
+                ),
+            )
+            community.slug = spec["slug"]
+        for item in spec["threads"]:
+            exists = select(Thread.id).where(
+                Thread.community_id == community.id, Thread.title == item["title"]
+            )
+            if db.session.scalar(exists) is not None:
+                continue
+            author = user(item["author"])
+            first, *replies = item["posts"]
+            thread = threads.create_thread(
+                author,
+                community,
+                threads.ThreadInput(
+                    title=item["title"],
+                    body=text(first),
+                    kwesties=item["kwesties"],
+                    tags=item.get("tags", []),
+                    method=item.get("method"),
+                ),
+            )
+            for email, body in zip(item.get("reply_authors", []), replies, strict=True):
+                threads.reply(user(email), thread.id, text(body))
+            if item.get("pinned"):
+                threads.set_pinned(founder, thread.id, True)
+            if item.get("locked"):
+                threads.set_locked(founder, thread.id, True)

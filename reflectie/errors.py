@@ -7,11 +7,11 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request
+from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -148,9 +148,30 @@ def error_response(
         body.update(details or {})
         return jsonify(body), status
     page = render_template(
-        "errors/error.html", status=status, title=title, message=message, request_id=request_id
+        "errors/error.html",
+        status=status,
+        title=title,
+        message=message,
+        request_id=request_id,
+        carried=_typed_text() if status >= 500 else [],
     )
     return page, status
+
+
+SECRET_FIELDS = ("csrf_token", "password", "wachtwoord", "code", "token", "secret")
+
+
+def _typed_text() -> list[tuple[str, str]]:
+    """What the user typed into a form that could not be saved (the database failed, or the
+    disk was full): shown on the error page, read-only, so that nothing is lost. Never a
+    password, code or token."""
+    if request.method != "POST" or wants_json():
+        return []
+    return [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if value.strip() and len(value) > 1 and not any(s in name.lower() for s in SECRET_FIELDS)
+    ][:20]
 
 
 def _safe_rollback() -> None:
@@ -193,6 +214,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> ResponseReturnValue:
         db.session.rollback()
+        _run_after_rollback()  # e.g. the audit row of a refused (rate-limited) request
         status = err.code or 500
         response = error_response(status)
         if status == 429 and hasattr(err, "get_headers"):
@@ -201,9 +223,23 @@ def init_app(app: Flask) -> None:
             return page, code, [(k, v) for k, v in err.get_headers() if k != "Content-Type"]
         return response
 
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(err: Exception) -> ResponseReturnValue:
+        # A number too large for the database (or a value it cannot store): bad input, not a
+        # fault of ours. Nothing was written.
+        _safe_rollback()
+        log.info("value out of range [request_id=%s]: %s", g.get("request_id", ""), type(err))
+        return error_response(400, message=_l("Een getal of waarde in het verzoek is te groot."))
+
     @app.errorhandler(OperationalError)
     def _database_down(err: OperationalError) -> ResponseReturnValue:
         _safe_rollback()
+        # The error page asks the database nothing: no unread count, and a user who could not
+        # be loaded is shown the page as a visitor (language from the browser).
+        g.database_down = True
+        if "_login_user" not in g:
+            g._login_user = current_app.login_manager.anonymous_user()
         log.error("database unavailable [request_id=%s]", g.get("request_id", ""), exc_info=err)
         return error_response(503)
 

@@ -24,15 +24,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Perm(StrEnum):
     """`<resource>:<action>`; keep sorted."""
 
+    ASSIGNMENT_ANSWER = "assignment:answer"  # a student answers the questions of a class
+    ASSIGNMENT_MANAGE = "assignment:manage"  # give a collection to a class, read its answers
     CASE_COMMENT = "case:comment"
     CASE_CREATE = "case:create"
     CASE_EDIT_ANY = "case:edit_any"  # edit another member's case (authors edit their own)
     CASE_EXPORT = "case:export"
     CASE_IMPORT = "case:import"
     CASE_READ = "case:read"
+    COMMUNITY_CREATE = "community:create"  # start a community for the organisation
+    COMMUNITY_MODERATE = "community:moderate"  # moderate the organisation's communities
+    INSIGHTS_READ = "insights:read"  # the team's insights: kwesties over time, actions, methods
+    LIBRARY_READ = "library:read"  # the teaching library of published cases; collections
     MEETING_PLAN = "meeting:plan"  # plan, move and cancel the team's meetings
     MEETING_READ = "meeting:read"
     METHOD_ADAPT = "method:adapt"  # copy a built-in method and adapt it for the organisation
+    PUBLICATION_CREATE = "publication:create"  # start and edit an anonymised copy of a case
+    PUBLICATION_REVIEW = "publication:review"  # approve or send back a copy (never one's own)
     TEAM_READ = "team:read"
     TEAM_VIEW_MEMBERS = "team:view_members"
 
@@ -59,23 +67,40 @@ _MEMBER = frozenset(
         Perm.CASE_CREATE,
         Perm.CASE_COMMENT,
         Perm.MEETING_READ,
+        Perm.PUBLICATION_CREATE,
     }
 )
 _COACH = _MEMBER | {
     Perm.CASE_EDIT_ANY,
+    Perm.COMMUNITY_CREATE,
+    Perm.COMMUNITY_MODERATE,
     Perm.CASE_IMPORT,
     Perm.CASE_EXPORT,
     Perm.METHOD_ADAPT,
     Perm.MEETING_PLAN,
+    Perm.INSIGHTS_READ,
+    Perm.PUBLICATION_REVIEW,
 }
 
 GRANTS: dict[Role, frozenset[Perm]] = {
     Role.LID: _MEMBER,
     Role.LEERCOACH: _COACH,
     Role.TEAMLEIDER: _COACH,
-    Role.DOCENT: frozenset({Perm.TEAM_READ, Perm.TEAM_VIEW_MEMBERS}),
+    Role.DOCENT: frozenset(
+        {
+            Perm.TEAM_READ,
+            Perm.TEAM_VIEW_MEMBERS,
+            Perm.COMMUNITY_CREATE,
+            Perm.COMMUNITY_MODERATE,
+            # Docenten read published copies only (the library; a copy they review), never an
+            # original: that needs CASE_READ.
+            Perm.LIBRARY_READ,
+            Perm.ASSIGNMENT_MANAGE,
+            Perm.PUBLICATION_REVIEW,
+        }
+    ),
     # Students see their class, never a wijkteam's original case text (R-28).
-    Role.STUDENT: frozenset({Perm.TEAM_READ}),
+    Role.STUDENT: frozenset({Perm.TEAM_READ, Perm.ASSIGNMENT_ANSWER}),
 }
 
 

@@ -34,6 +34,11 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret",
     "WTF_CSRF_ENABLED": False,  # tests/test_csrf.py turns it back on
     "RATELIMIT_ENABLED": False,  # tests/accounts/test_ratelimit.py turns it back on
+    # The index is a directory shared by the whole run: only tests/search (which gives each
+    # test its own index) drains the outbox after commits.
+    "SEARCH_DRAIN_AFTER_COMMIT": False,
+    # A thread would share the test's one connection: a missing index is rebuilt in the request.
+    "SEARCH_REBUILD_IN_BACKGROUND": False,
     # Argon2 at its cheapest: the production cost (~0.2 s a hash) would dominate the suite.
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST": 8,
@@ -178,6 +183,23 @@ def ctx(app: Flask) -> Iterator[None]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def admin_client(app: Flask) -> FlaskClient:
+    """A logged-in beheerder (with the required second factor)."""
+    import pyotp
+
+    from tests.factories import PASSWORD, make_user, new_totp_secret
+
+    secret = new_totp_secret()
+    with app.app_context():
+        email = make_user(admin=True, totp_secret=secret, name="Bea Beheer").email
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    response = client.post("/login/tweestaps", data={"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302
+    return client
 
 
 @pytest.fixture

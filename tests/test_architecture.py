@@ -67,13 +67,13 @@ def test_no_string_templates_and_markup_only_on_sanitised_or_own_output():
         if "render_template_string" in source:
             offenders.append(f"{path.name}: render_template_string")
         for line in source.splitlines():
-            if re.search(r"\bMarkup\((?!\"\"\)|sanitise\(|buffer\.getvalue)", line):
+            if re.search(r"\bMarkup\((?!\"\"\)|sanitise\(|buffer\.getvalue|snippet\))", line):
                 offenders.append(f"{path.name}: {line.strip()}")
     assert offenders == []
 
 
 # Modules allowed to build Case queries: the access module itself (and later the search indexer).
-CASE_LOADERS = {"cases/access.py"}
+CASE_LOADERS = {"cases/access.py", "cases/search.py"}  # search: indexing without a user
 CASE_QUERY = re.compile(r"select\(\s*Case\b|session\.get\(\s*Case\b|query\(\s*Case\b")
 
 

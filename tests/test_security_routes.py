@@ -24,9 +24,13 @@ from reflectie.cases.models import CaseStatus
 from reflectie.db import db
 from reflectie.methods import services as method_services
 from reflectie.notifications.models import Notification
-from reflectie.permissions import Role
+from reflectie.permissions import Role, TeamKind
+from reflectie.publishing import services as publishing_services
+from reflectie.publishing.models import PublicationStatus
 from reflectie.sessions import series as meeting_series
 from reflectie.sessions import services as meeting_services
+from reflectie.teaching import services as teaching_services
+from reflectie.threads import services as thread_services
 from tests.factories import make_team, make_token, make_user
 
 MISSING = 987_654
@@ -117,6 +121,66 @@ def _world(app: Flask) -> dict:
             member_a, team_a, case_services.CaseInput(title="Casus A", kwesties=[5], tags=["jeugd"])
         )
         comment_a = case_services.add_comment(member_a, case_a.id, "Reactie A")
+        # Communities: one of organisation B and one by invitation, full of canaries; team A's
+        # member is mentioned in B's post (and must hear nothing of it).
+        community_b = thread_services.create_community(
+            member_b,
+            thread_services.CommunityInput(
+                name=f"Gemeenschap {canary}",
+                description=f"Over {canary}",
+                organisation_id=team_b.organisation_id,
+            ),
+        )
+        thread_services.create_community(
+            member_b,
+            thread_services.CommunityInput(
+                name=f"Uitnodiging {canary}",
+                access="invitation",
+                organisation_id=team_b.organisation_id,
+            ),
+        )
+        thread_b = thread_services.create_thread(
+            member_b,
+            community_b,
+            thread_services.ThreadInput(
+                title=f"Discussie {canary}", body=f"Bericht {canary}", tags=[canary.lower()[:30]]
+            ),
+        )
+        post_b = thread_services.reply(member_b, thread_b.id, f"@{member_a.handle} {canary}")
+        thread_services.edit_post(member_b, post_b.id, f"@{member_a.handle} bewerkt {canary}")
+        report_b = thread_services.report_post(member_b, post_b.id, f"Reden {canary}")
+        community_a = thread_services.create_community(
+            member_a,
+            thread_services.CommunityInput(
+                name="Gemeenschap A", organisation_id=team_a.organisation_id
+            ),
+        )
+        thread_a = thread_services.create_thread(
+            member_a, community_a, thread_services.ThreadInput(title="Discussie A", body="Vraag A")
+        )
+        post_a = thread_services.reply(member_a, thread_a.id, "Antwoord A")
+        thread_services.edit_post(member_a, post_a.id, "Antwoord A, bewerkt")
+        report_a = thread_services.report_post(member_a, post_a.id, "Reden A")
+        # Publishing and teaching: team B's copy, published to the library, in a collection of
+        # a docent of a class of B's organisation, assigned to that class; team A's own copy.
+        publication_b = publishing_services.start_publication(member_b, case_b.id)
+        publication_b.status, publication_b.to_library = PublicationStatus.PUBLISHED, True
+        publication_b.published_at = datetime(2027, 3, 1, tzinfo=UTC)
+        klas_b = make_team(organisation=team_b.organisation, kind=TeamKind.KLAS)
+        docent_b = make_user(team=klas_b, role=Role.DOCENT, name=f"Docent {canary}")
+        make_user(team=klas_b, role=Role.STUDENT)
+        collection_b = teaching_services.create_collection(docent_b, title=f"Bundel {canary}")
+        item_b = teaching_services.add_item(
+            docent_b, collection_b.id, publication_b.id, [f"Vraag {canary}"]
+        )
+        assignment_b = teaching_services.assign(
+            docent_b,
+            collection_b.id,
+            team_id=klas_b.id,
+            starts_on=date(2020, 1, 1),
+            ends_on=date(2030, 1, 1),
+        )
+        publication_a = publishing_services.start_publication(member_a, case_a.id)
         db.session.commit()
         membership_b = db.session.scalar(
             db.select(Membership).where(Membership.team_id == team_b.id)
@@ -141,6 +205,14 @@ def _world(app: Flask) -> dict:
                 "step": 1,
                 "series_id": series_b.id,
                 "notification_id": notification_b,
+                "community_slug": community_b.slug,
+                "thread_id": thread_b.id,
+                "post_id": post_b.id,
+                "report_id": report_b.id,
+                "publication_id": publication_b.id,
+                "collection_id": collection_b.id,
+                "item_id": item_b.id,
+                "assignment_id": assignment_b.id,
             },
             "own_ids": {
                 "slug": team_a.slug,
@@ -153,6 +225,11 @@ def _world(app: Flask) -> dict:
                 "step": 1,
                 "series_id": series_a.id,
                 "notification_id": notification_a,
+                "community_slug": community_a.slug,
+                "thread_id": thread_a.id,
+                "post_id": post_a.id,
+                "report_id": report_a.id,
+                "publication_id": publication_a.id,
             },
         }
 

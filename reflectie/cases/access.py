@@ -68,6 +68,13 @@ def team_cases(team_id: int) -> Select[tuple[Case]]:
     )
 
 
+def cases_of_teams(team_ids: list[int]) -> Select[tuple[Case]]:
+    """For aggregates over several teams (insights): their team cases, never private ones."""
+    return select(Case).where(
+        Case.team_id.in_(team_ids), Case.deleted_at.is_(None), Case.visibility == Visibility.TEAM
+    )
+
+
 def visible_cases(user: User) -> Select[tuple[Case]]:
     """Base query for every case list; callers add filters, ordering and paging."""
     readable = [t for t in user.team_ids if has(user, Perm.CASE_READ, team_id=t)]

@@ -38,6 +38,7 @@ from reflectie.accounts.sessions import (
     login_ip_limit,
 )
 from reflectie.audit.services import record
+from reflectie.audit.throttle import per_user
 from reflectie.cases import access, importexport, services
 from reflectie.cases.access import CaseAction
 from reflectie.cases.diff import as_text, diff_fields
@@ -770,6 +771,7 @@ def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
 
 @bp.get("/teams/<slug>/casussen/export.json")
 @scoped("team")
+@per_user("RATELIMIT_EXPORTS", "exports")
 @writes
 def export_json(slug: str) -> ResponseReturnValue:
     team = get_team_for(current_user, slug, Perm.CASE_EXPORT)
@@ -781,6 +783,7 @@ def export_json(slug: str) -> ResponseReturnValue:
 
 @bp.get("/teams/<slug>/casussen/export.zip")
 @scoped("team")
+@per_user("RATELIMIT_EXPORTS", "exports")
 @writes
 def export_zip(slug: str) -> ResponseReturnValue:
     team = get_team_for(current_user, slug, Perm.CASE_EXPORT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -20,8 +20,13 @@ bp = Blueprint("notifications", __name__)
 
 @bp.app_context_processor
 def unread() -> dict[str, Any]:
-    """`unread_notifications()` for the header; it queries only when a page asks."""
-    return {"unread_notifications": lambda: services.unread_count(current_user)}
+    """`unread_notifications()` for the header; it queries only when a page asks, and not at
+    all on the page that says the database is unavailable."""
+    return {
+        "unread_notifications": lambda: (
+            0 if g.get("database_down") else services.unread_count(current_user)
+        )
+    }
 
 
 def _page_number() -> int:

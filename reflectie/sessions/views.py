@@ -28,6 +28,7 @@ from wtforms import SelectChoice
 
 from reflectie.accounts.access import get_team_for
 from reflectie.accounts.models import Membership, Team
+from reflectie.audit.throttle import per_user
 from reflectie.cases.access import visible_cases
 from reflectie.cases.models import Case
 from reflectie.cases.services import all_kwesties
@@ -116,6 +117,18 @@ def _index_page(
     )
 
 
+def _meeting_input(form: MeetingForm) -> services.MeetingInput:
+    """The planning fields of a valid form; date and time are local (Europe/Amsterdam)."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return services.MeetingInput(
+        method=form.method.data,
+        starts_at=datetime.combine(form.date.data, form.time.data, zone),
+        duration_minutes=form.duration_minutes.data,
+        case_ids=list(form.case_ids.data or []),
+        location=form.location.data or "",
+    )
+
+
 @bp.route("/teams/<slug>/bijeenkomsten", methods=["GET", "POST"])
 @scoped("team")
 def index(slug: str) -> ResponseReturnValue:
@@ -126,14 +139,7 @@ def index(slug: str) -> ResponseReturnValue:
         raise NotFound
     form = _plan_form(team.id)
     if form.validate_on_submit():
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        data = services.MeetingInput(
-            method=form.method.data,
-            starts_at=datetime.combine(form.date.data, form.time.data, zone),
-            duration_minutes=form.duration_minutes.data,
-            case_ids=list(form.case_ids.data or []),
-            location=form.location.data or "",
-        )
+        data = _meeting_input(form)
         try:
             meeting = services.create_meeting(current_user, team, data)
         except Invalid as err:
@@ -470,14 +476,7 @@ def prepare(meeting_id: int) -> ResponseReturnValue:
     meeting = access.get_meeting_to_lead(current_user, meeting_id)
     form = _prepare_form(meeting, submitted=request.method == "POST")
     if request.method == "POST" and form.validate_on_submit():
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        data = services.MeetingInput(
-            method=form.method.data,
-            starts_at=datetime.combine(form.date.data, form.time.data, zone),
-            duration_minutes=form.duration_minutes.data,
-            case_ids=list(form.case_ids.data or []),
-            location=form.location.data or "",
-        )
+        data = _meeting_input(form)
         roles = {
             role: int(raw) if (raw := getattr(form, role.value).data or "").isdecimal() else None
             for role in RoleInMeeting
@@ -679,6 +678,7 @@ def plan(meeting_id: int) -> ResponseReturnValue:
 
 @bp.get("/bijeenkomsten/<int:meeting_id>/draaiboek.pdf")
 @scoped("meeting")
+@per_user("RATELIMIT_EXPORTS", "exports")
 def plan_pdf(meeting_id: int) -> ResponseReturnValue:
     meeting = access.get_meeting_for(current_user, meeting_id)
     try:

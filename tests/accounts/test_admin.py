@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import pyotp
 import pytest
 from sqlalchemy import func, select
 
 from reflectie.accounts.models import Membership, Organisation, Team, User
 from reflectie.db import db
 from reflectie.permissions import Role
-from tests.factories import PASSWORD, make_org, make_team, make_user, new_totp_secret
+from tests.factories import make_org, make_team, make_user
 from tests.pages import get_page, parse, text_of
-
-
-@pytest.fixture
-def admin_client(app):
-    """A logged-in beheerder (with the required second factor)."""
-    secret = new_totp_secret()
-    with app.app_context():
-        email = make_user(admin=True, totp_secret=secret, name="Bea Beheer").email
-    client = app.test_client()
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
-    response = client.post("/login/tweestaps", data={"code": pyotp.TOTP(secret).now()})
-    assert response.status_code == 302
-    return client
 
 
 def _count(app, model) -> int:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from reflectie.db import db
 from reflectie.permissions import Role
-from reflectie.sessions import services
+from reflectie.sessions import series, services
 from tests.browser.support import Account, LiveServer, expect_path, log_in
 from tests.browser.test_accessibility import assert_no_serious_violations
 from tests.cases.factories import make_case
@@ -28,6 +28,7 @@ class MeetingTeam:
     lid_name: str
     case_title: str
     meeting_id: int
+    series_id: int
 
 
 @pytest.fixture
@@ -48,9 +49,15 @@ def meeting_team(live_server: LiveServer) -> MeetingTeam:
                 "dilemmamethode", datetime(2027, 3, 30, 12, tzinfo=UTC), 90, [case.id]
             ),
         )
+        made = series.create_series(
+            coach,
+            team,
+            series.SeriesInput("dilemmamethode", 1, time(14), 90, date(2027, 3, 1)),
+            today=date(2027, 3, 1),
+        )
         db.session.commit()
         account = Account(email=coach.email, name=coach.name, password=PASSWORD, team=team.name)
-        return MeetingTeam(team.slug, account, lid.name, case.title, meeting.id)
+        return MeetingTeam(team.slug, account, lid.name, case.title, meeting.id, made.id)
 
 
 def _next_step(page: Page, number: int) -> None:
@@ -152,10 +159,15 @@ def test_facilitation_and_closing_pages_have_no_serious_axe_violations(
     for path in ("voorbereiden", "draaiboek", "evaluatie"):
         page.goto(f"/bijeenkomsten/{meeting_team.meeting_id}/{path}")
         assert_no_serious_violations(page)
-    page.goto(f"/teams/{meeting_team.slug}/bijeenkomsten")
-    assert_no_serious_violations(page)
-    page.goto("/meldingen")
-    assert_no_serious_violations(page)
+    for path in (
+        f"/teams/{meeting_team.slug}/bijeenkomsten",
+        f"/reeksen/{meeting_team.series_id}",
+        f"/teams/{meeting_team.slug}/inzichten",
+        "/meldingen",
+    ):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert_no_serious_violations(page)
     page.goto(f"/bijeenkomsten/{meeting_team.meeting_id}/leiden")
     expect(page.locator(".facilitate__progress")).to_have_text("Stap 1 van 10")
     assert_no_serious_violations(page)
