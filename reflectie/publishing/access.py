@@ -52,6 +52,15 @@ def readable_community_ids(user: User) -> Select[tuple[int]]:
     return visible_communities(user).with_only_columns(Community.id)
 
 
+def published_in_community(community_id: int) -> Select[tuple[Publication]]:
+    """Copies published to a community: every reader of that community reads them, so a
+    thread there may refer to them (never to a team's own case)."""
+    return select(Publication).where(
+        Publication.status == PublicationStatus.PUBLISHED,
+        Publication.community_id == community_id,
+    )
+
+
 def in_team(user: User, pub: Publication) -> bool:
     return has(user, Perm.CASE_READ, team_id=pub.team_id)
 

@@ -30,6 +30,10 @@ THREAD_BODY = {
         "kwesties": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}},
         "tags": {"type": "array", "items": {"type": "string"}},
         "method": {"type": "string", "description": "slug of a method"},
+        "published_case": {
+            "type": "integer",
+            "description": "id of an anonymised case published to this community",
+        },
     },
 }
 POST_BODY = {
@@ -157,6 +161,9 @@ def create_thread(community_slug: str) -> ResponseReturnValue:
         errors["tags"] = [str(_l("Geef een lijst met labels."))]
     if body.get("method") is not None and not isinstance(body.get("method"), str):
         errors["method"] = [str(_l("Geef de code van een werkvorm."))]
+    published = body.get("published_case")
+    if published is not None and (not isinstance(published, int) or isinstance(published, bool)):
+        errors["published_case"] = [str(_l("Geef het nummer van een gepubliceerde casus."))]
     if errors:
         raise Invalid(fields=errors)
     data = services.ThreadInput(
@@ -165,6 +172,7 @@ def create_thread(community_slug: str) -> ResponseReturnValue:
         kwesties=body.get("kwesties", []),
         tags=tags,
         method=body.get("method") or None,
+        published_case=published,
     )
     thread = services.create_thread(user, community, data)
     check_posting(user)  # after the checks; TooFast rolls the thread back (errors.py)

@@ -50,6 +50,11 @@ class ThreadForm(FlaskForm):
         _l("Labels"), description=_l("Gescheiden door komma's, bijvoorbeeld: schulden, jeugd.")
     )
     method = SelectField(_l("Gaat over de werkvorm (niet verplicht)"), validate_choice=False)
+    published_case = SelectField(
+        _l("Gaat over een geanonimiseerde casus (niet verplicht)"),
+        description=_l("Alleen casussen die in deze leergemeenschap zijn gepubliceerd."),
+        validate_choice=False,
+    )
 
 
 class ReplyForm(FlaskForm):

@@ -387,6 +387,7 @@ class ThreadInput:
     kwesties: list[int] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     method: str | None = None  # slug of a method everyone in the community can see
+    published_case: int | None = None  # a copy published to this community (issue 7)
 
 
 def _clean_tags(tags: list[str]) -> list[str]:
@@ -409,6 +410,33 @@ def _method_for(actor: User, community: Community, slug: str) -> Method:
     if not shared:
         raise NotFound
     return method
+
+
+def _published_case(community: Community, publication_id: int) -> Any:
+    """The published copy `publication_id` when it is published to this community."""
+    from reflectie.publishing.access import published_in_community
+    from reflectie.publishing.models import Publication
+
+    return db.session.scalar(
+        published_in_community(community.id).where(Publication.id == publication_id)
+    )
+
+
+def published_cases(community: Community) -> list[Any]:
+    """The copies a thread in this community may refer to, newest first."""
+    from reflectie.publishing.access import published_in_community
+    from reflectie.publishing.models import Publication
+
+    query = published_in_community(community.id).order_by(Publication.updated_at.desc())
+    return list(db.session.scalars(query.limit(100)))
+
+
+def published_case_of(thread: Thread) -> Any:
+    """The copy the thread refers to, while it is still published to the thread's community
+    (a withdrawn copy is not shown)."""
+    if thread.published_case_id is None:
+        return None
+    return _published_case(thread.community, thread.published_case_id)
 
 
 def create_thread(actor: User, community: Community, data: ThreadInput) -> Thread:
@@ -437,10 +465,15 @@ def create_thread(actor: User, community: Community, data: ThreadInput) -> Threa
             errors["method"] = _msg(
                 _l("Kies een werkvorm die iedereen in deze leergemeenschap kan zien.")
             )
+    if data.published_case is not None and _published_case(community, data.published_case) is None:
+        errors["published_case"] = _msg(
+            _l("Kies een geanonimiseerde casus die in deze leergemeenschap is gepubliceerd.")
+        )
     if errors:
         raise Invalid(fields=errors)
     now = utcnow()
     thread = Thread(
+        published_case_id=data.published_case,
         community_id=community.id,
         author_id=actor.id,
         title=title,

@@ -256,6 +256,13 @@ def follow_community(community_slug: str) -> ResponseReturnValue:
     return redirect(url_for(".community", community_slug=community.slug))
 
 
+def _chosen_id(raw: str | None) -> int | None:
+    """A chosen id from a select; anything but a plausible id is 0, which the service refuses."""
+    if not raw:
+        return None
+    return int(raw) if raw.isdecimal() and len(raw) < 19 else 0
+
+
 def _thread_form(community: Community, form: ThreadForm | None = None) -> ThreadForm:
     form = form or ThreadForm()
     form.kwesties.choices = choices((n, f"{n}. {name}") for n, name in _kwestie_names().items())
@@ -270,6 +277,8 @@ def _thread_form(community: Community, form: ThreadForm | None = None) -> Thread
         )
     ]
     form.method.choices = choices([("", _("Geen")), *((m.slug, m.name) for m in shared)])
+    published = services.published_cases(community)
+    form.published_case.choices = choices([("", _("Geen")), *((p.id, p.title) for p in published)])
     return form
 
 
@@ -286,6 +295,9 @@ def new_thread(community_slug: str) -> ResponseReturnValue:
             kwesties=list(form.kwesties.data or []),
             tags=[t for t in (form.tags.data or "").split(",") if t.strip()],
             method=form.method.data or None,
+            published_case=int(raw)
+            if (raw := form.published_case.data or "").isdecimal()
+            else None,
         )
         try:
             thread = services.create_thread(current_user, community, data)
@@ -465,6 +477,7 @@ def _thread_page(
         following=services.is_following(current_user, thread),
         reply_form=reply_form if may_reply else None,
         method=method,
+        published=services.published_case_of(thread),
         kwesties=_kwestie_names(),
         form=EmptyForm(),
     )
