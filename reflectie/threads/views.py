@@ -207,6 +207,7 @@ def community(community_slug: str) -> ResponseReturnValue:
         membership=membership,
         moderator=moderator,
         open_reports=len(services.open_reports(current_user, community)) if moderator else 0,
+        published=services.published_cases(community),
         labels=ACCESS_LABELS,
         form=EmptyForm(),
     )

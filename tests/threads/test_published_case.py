@@ -92,3 +92,10 @@ def test_the_api_takes_a_published_case_and_names_a_wrong_one(app, world):
         refused = client.post(url, json={**body, "published_case": wrong}, headers=headers)
         assert refused.status_code == 422
         assert "published_case" in refused.get_json()["fields"]
+
+
+def test_the_community_page_lists_the_copies_published_to_it(login, world):
+    page = get_page(login(world["reader"]), f"/leergemeenschappen/{world['slug']}")
+    listed = page.find(id="gepubliceerd").parent.find_all("a")
+    assert [a.get_text() for a in listed] == ["Mevrouw A. en de schulden"]
+    assert listed[0]["href"] == f"/publicaties/{world['here']}"
