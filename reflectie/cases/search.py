@@ -16,9 +16,7 @@ from reflectie.cases import access
 from reflectie.cases.models import Case, CaseKwestie, CaseTag, CaseValue, Visibility
 from reflectie.db import db
 from reflectie.permissions import Perm, has
-from reflectie.search.registry import Document, Shown, register
-
-BATCH = 500
+from reflectie.search.registry import Document, Shown, id_batches, register
 
 
 def _text(case: Case) -> str:
@@ -57,20 +55,7 @@ class CaseProvider:
         )
 
     def all_ids(self) -> Iterator[list[int]]:
-        last = 0
-        while True:
-            ids = list(
-                db.session.scalars(
-                    select(Case.id)
-                    .where(Case.id > last, Case.deleted_at.is_(None))
-                    .order_by(Case.id)
-                    .limit(BATCH)
-                )
-            )
-            if not ids:
-                return
-            yield ids
-            last = ids[-1]
+        return id_batches(Case.id, Case.deleted_at.is_(None))
 
     def reader_principals(self, user: User) -> set[str]:
         teams = {f"team:{t}" for t in user.team_ids if has(user, Perm.CASE_READ, team_id=t)}

@@ -15,7 +15,7 @@ from reflectie.audit.throttle import per_user
 from reflectie.cases.services import all_kwesties
 from reflectie.insights import charts, services
 from reflectie.insights.services import Quarter
-from reflectie.pdf import PdfUnavailable, render_pdf
+from reflectie.pdf import pdf_response
 from reflectie.permissions import Perm, admin, scoped
 
 bp = Blueprint("insights", __name__)
@@ -99,16 +99,10 @@ def signalering_markdown(slug: str) -> ResponseReturnValue:
 @per_user("RATELIMIT_EXPORTS", "exports")
 def signalering_pdf(slug: str) -> ResponseReturnValue:
     team = get_team_for(current_user, slug, Perm.INSIGHTS_READ)
-    html = render_template("insights/signalering.html", pdf=True, **_team_page_data(team))
-    try:
-        pdf = render_pdf(html, base_url=request.url_root)
-    except PdfUnavailable as err:
-        back = url_for(".team", slug=team.slug, **request.args)
-        return render_template("errors/pdf_unavailable.html", reason=str(err), back=back), 503
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="signalering-{team.slug}.pdf"'},
+    return pdf_response(
+        render_template("insights/signalering.html", pdf=True, **_team_page_data(team)),
+        filename=f"signalering-{team.slug}.pdf",
+        print_view=url_for(".team", slug=team.slug, **request.args),
     )
 
 

@@ -17,9 +17,8 @@ from reflectie.db import db
 from reflectie.permissions import Perm, has
 from reflectie.publishing import access
 from reflectie.publishing.models import Publication, PublicationStatus
-from reflectie.search.registry import Document, Shown, register
+from reflectie.search.registry import Document, Shown, id_batches, register
 
-BATCH = 500
 LIBRARY = "library"
 
 
@@ -66,23 +65,7 @@ class PublicationProvider:
         )
 
     def all_ids(self) -> Iterator[list[int]]:
-        last = 0
-        while True:
-            ids = list(
-                db.session.scalars(
-                    select(Publication.id)
-                    .where(
-                        Publication.id > last,
-                        Publication.status == PublicationStatus.PUBLISHED,
-                    )
-                    .order_by(Publication.id)
-                    .limit(BATCH)
-                )
-            )
-            if not ids:
-                return
-            yield ids
-            last = ids[-1]
+        return id_batches(Publication.id, Publication.status == PublicationStatus.PUBLISHED)
 
     def reader_principals(self, user: User) -> set[str]:
         found = {f"team:{t}" for t in user.team_ids if has(user, Perm.CASE_READ, team_id=t)}

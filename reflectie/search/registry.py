@@ -95,6 +95,26 @@ class Provider(Protocol):
         ...
 
 
+ID_BATCH = 500
+
+
+def id_batches(id_column: Any, *conditions: Any) -> Iterator[list[int]]:
+    """Every id of a table that meets `conditions`, in ascending batches (for `all_ids`):
+    keyset paging, so a reindex never holds one huge result set."""
+    from sqlalchemy import select
+
+    from reflectie.db import db
+
+    last = 0
+    while True:
+        query = select(id_column).where(id_column > last, *conditions).order_by(id_column)
+        ids = list(db.session.scalars(query.limit(ID_BATCH)))
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
 def register(app: Flask, provider: Provider) -> None:
     app.extensions.setdefault("search_providers", {})[provider.doc_type] = provider
 

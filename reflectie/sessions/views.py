@@ -37,7 +37,7 @@ from reflectie.errors import Invalid, NotFound
 from reflectie.forms import EmptyForm, apply_errors, choices
 from reflectie.methods.access import visible_methods
 from reflectie.methods.models import Method
-from reflectie.pdf import PdfUnavailable, render_pdf
+from reflectie.pdf import pdf_response
 from reflectie.permissions import Perm, has, public, scoped
 from reflectie.security import same_site_path
 from reflectie.sessions import access, evaluations, records, series, services
@@ -681,13 +681,8 @@ def plan(meeting_id: int) -> ResponseReturnValue:
 @per_user("RATELIMIT_EXPORTS", "exports")
 def plan_pdf(meeting_id: int) -> ResponseReturnValue:
     meeting = access.get_meeting_for(current_user, meeting_id)
-    try:
-        pdf = render_pdf(_plan_html(meeting, pdf=True), base_url=request.url_root)
-    except PdfUnavailable as err:
-        back = url_for(".plan", meeting_id=meeting.id)
-        return render_template("errors/pdf_unavailable.html", reason=str(err), back=back), 503
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="draaiboek-{meeting.id}.pdf"'},
+    return pdf_response(
+        _plan_html(meeting, pdf=True),
+        filename=f"draaiboek-{meeting.id}.pdf",
+        print_view=url_for(".plan", meeting_id=meeting.id),
     )

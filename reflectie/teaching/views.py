@@ -24,13 +24,14 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from reflectie.accounts.models import User
+from reflectie.audit.throttle import per_user
 from reflectie.cases.services import all_kwesties
 from reflectie.db import db, utcnow
 from reflectie.errors import Invalid, NotFound
 from reflectie.forms import EmptyForm, apply_errors, choices
 from reflectie.methods.access import visible_methods
 from reflectie.methods.models import Method
-from reflectie.pdf import PdfUnavailable, render_pdf
+from reflectie.pdf import pdf_response
 from reflectie.permissions import Perm, has, member, scoped
 from reflectie.publishing import access as pub_access
 from reflectie.publishing.models import Publication
@@ -410,22 +411,19 @@ def print_view(collection_id: int) -> ResponseReturnValue:
 
 @bp.get("/bundels/<int:collection_id>/bundel.pdf")
 @scoped("collection")
+@per_user("RATELIMIT_EXPORTS", "exports")
 def export_pdf(collection_id: int) -> ResponseReturnValue:
     found = access.get_collection_for(current_user, collection_id)
-    try:
-        pdf = render_pdf(_print_html(found, pdf=True), base_url=request.url_root)
-    except PdfUnavailable as err:
-        back = url_for(".print_view", collection_id=found.id)
-        return render_template("errors/pdf_unavailable.html", reason=str(err), back=back), 503
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="casusbundel-{found.id}.pdf"'},
+    return pdf_response(
+        _print_html(found, pdf=True),
+        filename=f"casusbundel-{found.id}.pdf",
+        print_view=url_for(".print_view", collection_id=found.id),
     )
 
 
 @bp.get("/bundels/<int:collection_id>/bundel.md")
 @scoped("collection")
+@per_user("RATELIMIT_EXPORTS", "exports")
 def export_markdown(collection_id: int) -> ResponseReturnValue:
     found = access.get_collection_for(current_user, collection_id)
     return Response(

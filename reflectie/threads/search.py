@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from reflectie.accounts.models import User
 from reflectie.db import db
-from reflectie.search.registry import Document, Shown, register
+from reflectie.search.registry import Document, Shown, id_batches, register
 from reflectie.threads import access
 from reflectie.threads.models import (
     Community,
@@ -25,8 +25,6 @@ from reflectie.threads.models import (
     Thread,
     ThreadKwestie,
 )
-
-BATCH = 500
 
 
 def principal(community: Community) -> str:
@@ -85,20 +83,7 @@ class ThreadProvider:
         )
 
     def all_ids(self) -> Iterator[list[int]]:
-        last = 0
-        while True:
-            ids = list(
-                db.session.scalars(
-                    select(Thread.id)
-                    .where(Thread.id > last, Thread.deleted_at.is_(None))
-                    .order_by(Thread.id)
-                    .limit(BATCH)
-                )
-            )
-            if not ids:
-                return
-            yield ids
-            last = ids[-1]
+        return id_batches(Thread.id, Thread.deleted_at.is_(None))
 
     def reader_principals(self, user: User) -> set[str]:
         invited = db.session.scalars(
