@@ -6,11 +6,12 @@ import enum
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, String, event
 from sqlalchemy.engine import Connection, Engine
@@ -25,8 +26,18 @@ NAMING_CONVENTION = {
 }
 
 
+DEFAULT_ZONE = "Europe/Amsterdam"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today's date where the users are (BABEL_DEFAULT_TIMEZONE, Europe/Amsterdam): between
+    midnight and 01:00 or 02:00 there the UTC date is still yesterday."""
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else DEFAULT_ZONE
+    return utcnow().astimezone(ZoneInfo(zone)).date()
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -15,7 +14,7 @@ from reflectie.accounts.models import Organisation, Team, User
 from reflectie.cases import services as cases
 from reflectie.cases.access import team_cases
 from reflectie.cases.models import Case, CaseStatus
-from reflectie.db import db, utcnow
+from reflectie.db import db, local_today
 from reflectie.permissions import Role, TeamKind
 from reflectie.sessions import series
 from reflectie.sessions.models import MeetingSeries
@@ -69,7 +68,7 @@ def load_demo() -> list[tuple[str, str, str]]:
 
 def _load_demo_series(teams: dict[str, Team], specs: list[dict]) -> None:
     """A series for each team that has none yet, starting today."""
-    today = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).date()
+    today = local_today()
     for spec in specs:
         team = teams[spec["team"]]
         if db.session.scalar(select(MeetingSeries.id).where(MeetingSeries.team_id == team.id)):

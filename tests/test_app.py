@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Blueprint
@@ -191,3 +192,17 @@ def test_no_template_has_an_inline_script_or_handler():
         if re.search(r"<script(?![^>]*\bsrc=)|\son[a-z]+=", path.read_text())
     ]
     assert offenders == []
+
+
+def test_today_is_the_date_in_amsterdam_not_in_utc(app):
+    import time_machine
+
+    from reflectie.db import local_today
+
+    with time_machine.travel(datetime(2027, 3, 30, 22, 30, tzinfo=UTC), tick=False):
+        with app.app_context():
+            assert local_today() == date(2027, 3, 31)  # 00:30 in Amsterdam (summer time)
+        assert local_today() == date(2027, 3, 31)  # outside the app too (CLI, demo data)
+    winter = time_machine.travel(datetime(2027, 1, 10, 22, 30, tzinfo=UTC), tick=False)
+    with winter, app.app_context():
+        assert local_today() == date(2027, 1, 10)  # 23:30 in winter

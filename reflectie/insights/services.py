@@ -15,7 +15,7 @@ from sqlalchemy import select
 from reflectie.accounts.models import Organisation, Team, User
 from reflectie.cases.models import CaseStatus
 from reflectie.cases.stats import CaseFact, case_facts
-from reflectie.db import db, utcnow
+from reflectie.db import db
 from reflectie.errors import NotFound
 from reflectie.permissions import Perm, has
 from reflectie.sessions.models import Meeting, MeetingOutcome, MeetingStatus, OutcomeKind
@@ -45,6 +45,9 @@ class Quarter:
     def next(self) -> Quarter:
         return Quarter(self.year + self.number // 4, self.number % 4 + 1)
 
+    def previous(self) -> Quarter:
+        return Quarter(self.year - (self.number == 1), (self.number - 2) % 4 + 1)
+
     @classmethod
     def of(cls, moment: datetime | date) -> Quarter:
         if isinstance(moment, datetime):
@@ -63,9 +66,7 @@ def period(first: Quarter | None, last: Quarter | None, *, today: date) -> list[
     """The quarters from `first` to `last` (the last four by default; at most twelve)."""
     last = last or Quarter.of(today)
     if first is None or first > last:
-        first = last
-        for _ in range(3):
-            first = Quarter(first.year - (first.number == 1), (first.number - 2) % 4 + 1)
+        first = last.previous().previous().previous()
     quarters = [first]
     while quarters[-1] < last and len(quarters) < MAX_QUARTERS:
         quarters.append(quarters[-1].next())
@@ -207,7 +208,3 @@ def organisation_insights(
         kwesties={n: _shown(kwesties[n]) for n in range(1, 8)},
         cases=_shown(len(facts)),
     )
-
-
-def today_here() -> date:
-    return utcnow().astimezone(ZONE).date()

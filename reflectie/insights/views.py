@@ -13,6 +13,7 @@ from reflectie.accounts.access import get_team_for
 from reflectie.accounts.models import Organisation, Team
 from reflectie.audit.throttle import per_user
 from reflectie.cases.services import all_kwesties
+from reflectie.db import local_today
 from reflectie.insights import charts, services
 from reflectie.insights.services import Quarter
 from reflectie.pdf import pdf_response
@@ -24,15 +25,15 @@ bp = Blueprint("insights", __name__)
 def _quarters() -> list[Quarter]:
     first = Quarter.parse(request.args.get("van"))
     last = Quarter.parse(request.args.get("tot"))
-    return services.period(first, last, today=services.today_here())
+    return services.period(first, last, today=local_today())
 
 
 def _choices(quarters: list[Quarter]) -> list[Quarter]:
-    """The quarters offered in the period filter: three years back from now."""
-    today = Quarter.of(services.today_here())
-    return services.period(Quarter(today.year - 3, today.number), today, today=today)[::-1] + [
-        q for q in quarters if q < Quarter(today.year - 3, today.number)
-    ]
+    """The quarters the period filter offers, newest first: the last twelve and the chosen."""
+    offered = [Quarter.of(local_today())]
+    while len(offered) < services.MAX_QUARTERS:
+        offered.append(offered[-1].previous())
+    return sorted({*offered, *quarters}, reverse=True)
 
 
 def _names() -> dict[int, str]:
@@ -41,7 +42,7 @@ def _names() -> dict[int, str]:
 
 def _team_page_data(team: Team) -> dict:
     quarters = _quarters()
-    facts = services.team_insights(current_user, team, quarters, today=services.today_here())
+    facts = services.team_insights(current_user, team, quarters, today=local_today())
     names = _names()
     labels = [q.label for q in quarters]
     kwestie_chart = charts.column_chart(

@@ -15,7 +15,7 @@ from reflectie.accounts import services as accounts
 from reflectie.accounts.models import Team
 from reflectie.cases.access import team_cases
 from reflectie.cases.models import Case
-from reflectie.db import db, utcnow
+from reflectie.db import db, local_today
 from reflectie.publishing import services
 from reflectie.publishing.models import ALL_FIELDS, Publication
 from reflectie.teaching import services as teaching
@@ -71,7 +71,7 @@ def load_demo_publications() -> None:
         if klas is not None and not db.session.scalar(
             select(Assignment.id).where(Assignment.collection_id == collection.id)
         ):
-            today = utcnow().date()
+            today = local_today()
             starts = today + timedelta(days=assign["starts_in_days"])
             teaching.assign(
                 owner,

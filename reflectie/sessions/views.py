@@ -32,7 +32,7 @@ from reflectie.audit.throttle import per_user
 from reflectie.cases.access import visible_cases
 from reflectie.cases.models import Case
 from reflectie.cases.services import all_kwesties
-from reflectie.db import db, utcnow, writes
+from reflectie.db import db, local_today, utcnow, writes
 from reflectie.errors import Invalid, NotFound
 from reflectie.forms import EmptyForm, apply_errors, choices
 from reflectie.methods.access import visible_methods
@@ -542,9 +542,8 @@ def create_series(slug: str) -> ResponseReturnValue:
             rotation=list(form.rotation.data or []),
             timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
         )
-        today = utcnow().astimezone(ZoneInfo(data.timezone)).date()
         try:
-            made = series.create_series(current_user, team, data, today=today)
+            made = series.create_series(current_user, team, data, today=local_today())
         except Invalid as err:
             db.session.rollback()
             apply_errors(form, err)

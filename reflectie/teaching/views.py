@@ -26,7 +26,7 @@ from wtforms import SelectChoice
 from reflectie.accounts.models import User
 from reflectie.audit.throttle import per_user
 from reflectie.cases.services import all_kwesties
-from reflectie.db import db, utcnow
+from reflectie.db import db, local_today
 from reflectie.errors import Invalid, NotFound
 from reflectie.forms import EmptyForm, apply_errors, choices
 from reflectie.methods.access import visible_methods
@@ -76,10 +76,6 @@ def _navigation() -> dict[str, object]:
 @bp.app_template_filter("day")
 def _day(value: date | None) -> str:
     return format_date(value, "d MMMM y") if value else ""
-
-
-def _today() -> date:
-    return utcnow().date()
 
 
 def _kwestie_names() -> dict[int, str]:
@@ -440,15 +436,15 @@ def export_markdown(collection_id: int) -> ResponseReturnValue:
 @member
 def assignments() -> ResponseReturnValue:
     rows = db.session.scalars(
-        access.my_assignments(current_user, _today()).order_by(Assignment.starts_on.desc())
+        access.my_assignments(current_user, local_today()).order_by(Assignment.starts_on.desc())
     ).all()
-    return render_template("teaching/assignments.html", assignments=rows, today=_today())
+    return render_template("teaching/assignments.html", assignments=rows, today=local_today())
 
 
 @bp.get("/opdrachten/<int:assignment_id>")
 @scoped("assignment")
 def assignment(assignment_id: int) -> ResponseReturnValue:
-    found = access.get_assignment_for(current_user, assignment_id, today=_today())
+    found = access.get_assignment_for(current_user, assignment_id, today=local_today())
     docent = access.is_class_docent(current_user, found)
     items = access.live_items(found.collection)
     done = {} if docent else {i.id: services.submitted(current_user, found.id, i.id) for i in items}
@@ -458,7 +454,7 @@ def assignment(assignment_id: int) -> ResponseReturnValue:
         items=items,
         docent=docent,
         done=done,
-        open=services.is_open(found, _today()),
+        open=services.is_open(found, local_today()),
         settings_form=ShareAnswersForm(formdata=None, share_answers=found.share_answers),
         kwestie_names=_kwestie_names(),
     )
@@ -467,11 +463,11 @@ def assignment(assignment_id: int) -> ResponseReturnValue:
 @bp.post("/opdrachten/<int:assignment_id>/instellingen")
 @scoped("assignment")
 def assignment_settings(assignment_id: int) -> ResponseReturnValue:
-    access.get_assignment_for(current_user, assignment_id, today=_today(), manage=True)
+    access.get_assignment_for(current_user, assignment_id, today=local_today(), manage=True)
     form = ShareAnswersForm()
     if form.validate_on_submit():
         services.set_share_answers(
-            current_user, assignment_id, bool(form.share_answers.data), today=_today()
+            current_user, assignment_id, bool(form.share_answers.data), today=local_today()
         )
         db.session.commit()
         flash(_("De instelling is bewaard."), "success")
@@ -487,7 +483,7 @@ def _answer_json(assignment_id: int, item_id: int) -> ResponseReturnValue:
         return jsonify(error="bad_json", message=_('Stuur {"question": n, "text": "..."}.')), 400
     try:
         answer = services.save_answer(
-            current_user, assignment_id, item_id, question, text, today=_today()
+            current_user, assignment_id, item_id, question, text, today=local_today()
         )
     except Invalid as err:
         db.session.rollback()
@@ -504,7 +500,9 @@ def _answer_json(assignment_id: int, item_id: int) -> ResponseReturnValue:
 @bp.route("/opdrachten/<int:assignment_id>/casussen/<int:item_id>", methods=["GET", "POST"])
 @scoped("assignment")
 def answer(assignment_id: int, item_id: int) -> ResponseReturnValue:
-    found, item = access.get_assignment_item(current_user, assignment_id, item_id, today=_today())
+    found, item = access.get_assignment_item(
+        current_user, assignment_id, item_id, today=local_today()
+    )
     docent = access.is_class_docent(current_user, found)
     if request.method == "POST":
         if docent:
@@ -517,10 +515,10 @@ def answer(assignment_id: int, item_id: int) -> ResponseReturnValue:
                     text = request.form.get(f"answer-{n}")
                     if text is not None:
                         services.save_answer(
-                            current_user, found.id, item.id, n, text, today=_today()
+                            current_user, found.id, item.id, n, text, today=local_today()
                         )
                 if request.form.get("action") == "submit":
-                    services.submit_answers(current_user, found.id, item.id, today=_today())
+                    services.submit_answers(current_user, found.id, item.id, today=local_today())
             except Invalid as err:
                 db.session.rollback()
                 flash(" ".join(m for ms in err.fields.values() for m in ms), "error")
@@ -538,7 +536,7 @@ def answer(assignment_id: int, item_id: int) -> ResponseReturnValue:
         docent=docent,
         own=own,
         submitted=(not docent) and services.submitted(current_user, found.id, item.id),
-        open=services.is_open(found, _today()),
+        open=services.is_open(found, local_today()),
         all_answers=services.answers_by_question(found, item) if docent else {},
         peers={} if docent else services.peer_answers(current_user, found, item),
         form=EmptyForm(formdata=None),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -807,30 +808,22 @@ def _author_name(post: Post) -> str:
     return post.author.name if post.author else str(_l("Een voormalig lid"))
 
 
-def _show_mention(notification: Notification, reader: User) -> Shown | None:
-    post = _readable_post(notification, reader)
-    if post is None:
-        return None
-    text = _l(
-        "%(name)s noemde u in „%(title)s” (%(community)s).",
-        name=_author_name(post),
-        title=post.thread.title,
-        community=post.thread.community.name,
-    )
-    return Shown(text=str(text), url=url_for("threads.post", post_id=post.id))
+def _post_notice(message: Any) -> Callable[[Notification, User], Shown | None]:
+    """A renderer for a notification about one post: `message` names the author, thread and
+    community; nothing shows once the reader may no longer read the post."""
 
+    def show(notification: Notification, reader: User) -> Shown | None:
+        post = _readable_post(notification, reader)
+        if post is None:
+            return None
+        text = str(message) % {
+            "name": _author_name(post),
+            "title": post.thread.title,
+            "community": post.thread.community.name,
+        }
+        return Shown(text=text, url=url_for("threads.post", post_id=post.id))
 
-def _show_reply(notification: Notification, reader: User) -> Shown | None:
-    post = _readable_post(notification, reader)
-    if post is None:
-        return None
-    text = _l(
-        "%(name)s reageerde in „%(title)s” (%(community)s).",
-        name=_author_name(post),
-        title=post.thread.title,
-        community=post.thread.community.name,
-    )
-    return Shown(text=str(text), url=url_for("threads.post", post_id=post.id))
+    return show
 
 
 def _show_new_thread(notification: Notification, reader: User) -> Shown | None:
@@ -868,8 +861,8 @@ def _show_invite(notification: Notification, reader: User) -> Shown | None:
     return Shown(text=str(text), url=url_for("threads.community", community_slug=community.slug))
 
 
-register_kind(MENTION_KIND, _show_mention)
-register_kind(REPLY, _show_reply)
+register_kind(MENTION_KIND, _post_notice(_l("%(name)s noemde u in „%(title)s” (%(community)s).")))
+register_kind(REPLY, _post_notice(_l("%(name)s reageerde in „%(title)s” (%(community)s).")))
 register_kind(NEW_THREAD, _show_new_thread)
 register_kind(REPORTED, _show_report)
 register_kind(INVITED, _show_invite)

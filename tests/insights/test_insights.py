@@ -25,6 +25,8 @@ TODAY = date(2026, 11, 23)
 def test_quarters_and_periods():
     assert Quarter.of(datetime(2026, 3, 31, 23, 30, tzinfo=UTC)) == Quarter(2026, 2)  # Amsterdam
     assert Quarter(2026, 4).next() == Quarter(2027, 1)
+    assert Quarter(2027, 1).previous() == Quarter(2026, 4)
+    assert Quarter(2026, 3).previous() == Quarter(2026, 2)
     assert Quarter.parse("2026-3") == Quarter(2026, 3)
     assert [Quarter.parse(t) for t in ("2026-5", "x", "", None, "1999-1")] == [None] * 5
     default = services.period(None, None, today=TODAY)

@@ -231,3 +231,13 @@ def test_the_pages_plan_a_series_and_show_it(login, seeded):
     assert lid.get(response.location).status_code == 200
     assert "Reeks beëindigen" not in lid.get(response.location).text
     assert "Reeks beëindigen" in client.get(response.location).text
+
+
+def test_a_deactivated_accounts_feed_stops(app, login, seeded):
+    from reflectie.accounts.models import User
+
+    url = get_feed_url(login(seeded["a"]).post(f"/reeksen/{seeded['series']}/agendalink").text)
+    with app.app_context():
+        db.session.get(User, seeded["a_id"]).active = False
+        db.session.commit()
+    assert app.test_client().get(url).status_code == 404
