@@ -41,14 +41,9 @@ def index() -> ResponseReturnValue:
     rows = db.session.scalars(
         services.notifications_of(current_user).limit(per_page + 1).offset((page - 1) * per_page)
     ).all()
-    items: list[tuple[Notification, services.Shown]] = []
-    for row in rows[:per_page]:
-        shown = services.shown(row, current_user)
-        if shown is not None:
-            items.append((row, shown))
     return render_template(
         "notifications/index.html",
-        items=items,
+        items=services.render_all(rows[:per_page], current_user),
         page=page,
         more=len(rows) > per_page,
         form=EmptyForm(),

@@ -468,5 +468,5 @@ def _show(notification: Notification, reader: User) -> Shown | None:
     return Shown(str(text), url_for("publishing.edit", publication_id=pub.id))
 
 
-register_kind(TO_REVIEW, _show)
-register_kind(REVIEWED, _show)
+register_kind(TO_REVIEW, _show, refers_to=Publication.id, key="publication_id")
+register_kind(REVIEWED, _show, refers_to=Publication.id, key="publication_id")

@@ -11,6 +11,7 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from reflectie.accounts.models import Team, User
 from reflectie.audit.services import record
@@ -486,4 +487,15 @@ def _show_reminder(notification: Notification, reader: User) -> Shown | None:
     return Shown(text=text, url=url_for("sessions.show", meeting_id=meeting.id))
 
 
-register_kind(REMINDER, _show_reminder)
+register_kind(
+    REMINDER,
+    _show_reminder,
+    refers_to=Meeting.id,
+    key="meeting_id",
+    options=[
+        joinedload(Meeting.method),
+        joinedload(Meeting.team),
+        selectinload(Meeting.roles),
+        selectinload(Meeting.agenda),
+    ],
+)

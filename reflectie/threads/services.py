@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import joinedload
 
 from reflectie.accounts.models import Membership, Team, User
 from reflectie.audit.services import record
@@ -861,8 +862,33 @@ def _show_invite(notification: Notification, reader: User) -> Shown | None:
     return Shown(text=str(text), url=url_for("threads.community", community_slug=community.slug))
 
 
-register_kind(MENTION_KIND, _post_notice(_l("%(name)s noemde u in „%(title)s” (%(community)s).")))
-register_kind(REPLY, _post_notice(_l("%(name)s reageerde in „%(title)s” (%(community)s).")))
-register_kind(NEW_THREAD, _show_new_thread)
-register_kind(REPORTED, _show_report)
-register_kind(INVITED, _show_invite)
+_POST_LOADS = (joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.community))
+register_kind(
+    MENTION_KIND,
+    _post_notice(_l("%(name)s noemde u in „%(title)s” (%(community)s).")),
+    refers_to=Post.id,
+    key="post_id",
+    options=_POST_LOADS,
+)
+register_kind(
+    REPLY,
+    _post_notice(_l("%(name)s reageerde in „%(title)s” (%(community)s).")),
+    refers_to=Post.id,
+    key="post_id",
+    options=_POST_LOADS,
+)
+register_kind(
+    NEW_THREAD,
+    _show_new_thread,
+    refers_to=Thread.id,
+    key="thread_id",
+    options=[joinedload(Thread.community)],
+)
+register_kind(
+    REPORTED,
+    _show_report,
+    refers_to=PostReport.id,
+    key="report_id",
+    options=[joinedload(PostReport.post).joinedload(Post.thread).joinedload(Thread.community)],
+)
+register_kind(INVITED, _show_invite, refers_to=Community.id, key="community_id")
