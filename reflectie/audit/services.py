@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import g, has_request_context, request
@@ -51,5 +52,8 @@ def record(
     if has_request_context():
         event.ip = request.remote_addr
         event.request_id = g.get("request_id")
+        if agent := request.headers.get("User-Agent"):
+            # Which browser, comparable between events without keeping the string.
+            event.details = {**details, "ua": hashlib.sha256(agent.encode()).hexdigest()[:16]}
     db.session.add(event)
     return event
