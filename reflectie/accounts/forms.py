@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from reflectie.accounts.confidentiality import STATUS_LABELS, ConfidentialityInput
 from reflectie.forms import CredentialsForm, choices
 from reflectie.permissions import Role, TeamKind
 
@@ -169,3 +170,33 @@ class EditUserForm(FlaskForm):
     email = EmailField(_l("E-mailadres"), validators=[DataRequired(REQUIRED), Length(max=254)])
     is_admin = BooleanField(_l("Beheerder"))
     active = BooleanField(_l("Actief (kan inloggen)"))
+
+
+class ConfidentialityForm(FlaskForm):
+    """R-28: status and the recorded geheimhoudingsverklaring (admin area)."""
+
+    employment_status = SelectField(
+        _l("Status"),
+        choices=choices(STATUS_LABELS.items()),
+        description=_l(
+            "Vrijwilligers, stagiairs en externen lezen de tekst van casussen pas als hun "
+            "geheimhoudingsverklaring hieronder is vastgelegd."
+        ),
+    )
+    signed_on = DateField(
+        _l("Getekend op"),
+        validators=[Optional()],
+        description=_l("De datum op de getekende verklaring."),
+    )
+    version = StringField(
+        _l("Versie van de verklaring"),
+        validators=[Length(max=40)],
+        description=_l("Zoals die op het formulier staat, bijvoorbeeld 2026-1."),
+    )
+
+    def to_input(self) -> ConfidentialityInput:
+        return ConfidentialityInput(
+            employment_status=self.employment_status.data or "",
+            signed_on=self.signed_on.data,
+            version=self.version.data or "",
+        )

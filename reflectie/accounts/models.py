@@ -1,14 +1,25 @@
-"""Accounts: users, organisations, teams, memberships, recovery codes, tokens."""
+"""Accounts: users, organisations, teams, memberships, recovery codes, tokens, agreements."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reflectie.db import Base, created_at, intpk, str200
 from reflectie.permissions import Role, TeamKind
+
+
+class EmploymentStatus(StrEnum):
+    """What a person is to the organisation (R-28). Everyone but a medewerker needs a recorded
+    geheimhoudingsverklaring before they read a case's original text."""
+
+    MEDEWERKER = "medewerker"  # employed professional: bound by their contract and code
+    VRIJWILLIGER = "vrijwilliger"
+    STAGIAIR = "stagiair"  # intern or student on a work placement
+    EXTERN = "extern"  # hired in, seconded, a guest from another organisation
 
 
 class Organisation(Base):
@@ -72,9 +83,20 @@ class User(Base):
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)  # no code is used twice
     created_at: Mapped[created_at]
     last_login_at: Mapped[datetime | None]
+    # R-28. On the person, not the membership: a volunteer in two teams is one volunteer who
+    # signed one agreement, and a new membership can never quietly make them a professional.
+    employment_status: Mapped[EmploymentStatus] = mapped_column(
+        default=EmploymentStatus.MEDEWERKER, server_default=EmploymentStatus.MEDEWERKER.value
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    # Loaded only when asked: a medewerker's case page never needs it.
+    confidentiality_agreement: Mapped[ConfidentialityAgreement | None] = relationship(
+        foreign_keys="ConfidentialityAgreement.user_id",
+        back_populates="user",
+        cascade="all, delete-orphan",
     )
 
     # Flask-Login's protocol.
@@ -93,6 +115,15 @@ class User(Base):
     @property
     def totp_enabled(self) -> bool:
         return self.totp_enabled_at is not None
+
+    @property
+    def may_read_case_text(self) -> bool:
+        """R-28: a medewerker, or anyone else with a recorded geheimhoudingsverklaring. The
+        team role decides which cases; reflectie.cases.access applies both."""
+        return (
+            self.employment_status == EmploymentStatus.MEDEWERKER
+            or self.confidentiality_agreement is not None
+        )
 
     @property
     def team_ids(self) -> list[int]:
@@ -120,6 +151,25 @@ class Membership(Base):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     team: Mapped[Team] = relationship(back_populates="memberships", lazy="joined")
+
+
+class ConfidentialityAgreement(Base):
+    """A signed geheimhoudingsverklaring as a beheerder recorded it (R-28): one per person, for
+    every team they are in. Revoking deletes the row; the audit log keeps both events."""
+
+    __tablename__ = "confidentiality_agreements"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    signed_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[str] = mapped_column(String(40))  # of the agreement text, e.g. "2026-1"
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[created_at]
+
+    user: Mapped[User] = relationship(
+        foreign_keys=[user_id], back_populates="confidentiality_agreement"
+    )
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
 
 
 class RecoveryCode(Base):

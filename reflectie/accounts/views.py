@@ -10,6 +10,7 @@ import segno
 from flask import (
     Blueprint,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -22,7 +23,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
-from reflectie.accounts import forms, services
+from reflectie.accounts import confidentiality, forms, services
+from reflectie.accounts.confidentiality import ConfidentialityRequired
 from reflectie.accounts.models import User
 from reflectie.accounts.personal_data import export_personal_data
 from reflectie.accounts.sessions import (
@@ -32,11 +34,12 @@ from reflectie.accounts.sessions import (
     login_account_limit,
     login_ip_limit,
 )
+from reflectie.audit.services import record
 from reflectie.db import db, writes
-from reflectie.errors import Invalid
+from reflectie.errors import Invalid, error_response, wants_json
 from reflectie.extensions import limiter
 from reflectie.forms import EmptyForm, apply_errors
-from reflectie.permissions import member, public, scoped
+from reflectie.permissions import admin, member, public, scoped
 from reflectie.security import same_site_path
 
 bp = Blueprint("accounts", __name__)
@@ -149,6 +152,7 @@ def account() -> ResponseReturnValue:
         action_form=EmptyForm(),
         recovery_left=services.unused_recovery_codes(current_user),
         requires_2fa=services.requires_2fa(current_user),
+        status_labels=confidentiality.STATUS_LABELS,
     )
 
 
@@ -375,3 +379,87 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
         db.session.commit()
         flash(_("Het token is ingetrokken."), "success")
     return redirect(url_for(".tokens"))
+
+
+# --- geheimhouding (R-28) -----------------------------------------------------------------------
+
+
+@bp.app_errorhandler(ConfidentialityRequired)
+def confidentiality_required(err: ConfidentialityRequired) -> ResponseReturnValue:
+    """A member of the team without a geheimhoudingsverklaring tried to open case text: say
+    why and whom to ask (403; the JSON error in the API). The refusal goes on record."""
+    db.session.rollback()
+    event = record(
+        err.action, actor=err.actor, result="denied", team_id=err.team_id, reason="geheimhouding"
+    )
+    event.object_type, event.object_id = err.object_type, err.object_id
+    db.session.commit()
+    if wants_json():
+        return error_response(403, code=err.code, message=err.message)
+    page = render_template(
+        "accounts/confidentiality_required.html",
+        contacts=confidentiality.contacts_for(err.team_id),
+        team_id=err.team_id,
+        status=err.actor.employment_status,
+        labels=confidentiality.STATUS_LABELS,
+        request_id=g.get("request_id", ""),
+    )
+    return page, 403
+
+
+def _confidentiality_page(user: User, form: forms.ConfidentialityForm) -> ResponseReturnValue:
+    return render_template(
+        "accounts/confidentiality.html",
+        user=user,
+        form=form,
+        agreement=user.confidentiality_agreement,
+        labels=confidentiality.STATUS_LABELS,
+        action_form=EmptyForm(formdata=None),
+    )
+
+
+@bp.route("/beheer/gebruikers/<int:user_id>/geheimhouding", methods=["GET", "POST"])
+@admin
+def confidentiality_status(user_id: int) -> ResponseReturnValue:
+    user = services.find(User, id=user_id)
+    agreement = user.confidentiality_agreement
+    form = forms.ConfidentialityForm(
+        data={
+            "employment_status": user.employment_status.value,
+            "signed_on": agreement.signed_on if agreement else None,
+            "version": agreement.version if agreement else "",
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            confidentiality.set_confidentiality(current_user, user, form.to_input())
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(
+                _("Status en geheimhouding van %(name)s zijn opgeslagen.", name=user.name),
+                "success",
+            )
+            return redirect(url_for(".confidentiality_status", user_id=user.id))
+    return _confidentiality_page(user, form)
+
+
+@bp.post("/beheer/gebruikers/<int:user_id>/geheimhouding/intrekken")
+@admin
+def revoke_confidentiality(user_id: int) -> ResponseReturnValue:
+    user = services.find(User, id=user_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            confidentiality.revoke_agreement(current_user, user)
+        except Invalid as err:
+            db.session.rollback()
+            flash(str(err.message), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("De geheimhoudingsverklaring van %(name)s is ingetrokken.", name=user.name),
+                "success",
+            )
+    return redirect(url_for(".confidentiality_status", user_id=user.id))

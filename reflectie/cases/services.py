@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from reflectie import ROOT
+from reflectie.accounts.access import check_team_perm
+from reflectie.accounts.confidentiality import ConfidentialityRequired
 from reflectie.accounts.models import Team, User
 from reflectie.audit.services import record
 from reflectie.cases.access import CaseAction, get_case_for
@@ -252,9 +254,9 @@ def create_case(
     actor: User, team: Team, data: CaseInput, *, status: CaseStatus = CaseStatus.CONCEPT
 ) -> Case:
     """Write a new case in `team` by `actor`. Raises NotFound when the actor may not write
-    cases there, Invalid for bad fields (and for bringing in an incomplete case)."""
-    if not has(actor, Perm.CASE_CREATE, team_id=team.id):
-        raise NotFound
+    cases there (ConfidentialityRequired without clearance for case text, R-28), Invalid for
+    bad fields (and for bringing in an incomplete case)."""
+    check_team_perm(actor, team, Perm.CASE_CREATE)
     data = check_input(data)
     case = Case(team_id=team.id, author_id=actor.id, title=data.title)
     _apply(case, data)
@@ -330,8 +332,12 @@ def set_status(actor: User, case_id: int, status: str, *, expected_version: int)
 def mark_discussed(actor: User, case_id: int, *, meeting_id: int) -> Case:
     """A brought-in case moves to besproken when the meeting that discussed it closes. The
     person closing it (a planner or the meeting's gespreksleider) may read the case but need
-    not be allowed to edit it: this move is the meeting's, not an edit of the write-up."""
-    case = get_case_for(actor, case_id)
+    not be allowed to edit it: this move is the meeting's, not an edit of the write-up. Nor
+    need they have clearance for case text (R-28): the move shows none."""
+    try:
+        case = get_case_for(actor, case_id)
+    except ConfidentialityRequired as refused:  # a team member: only the text is closed
+        case = db.session.get_one(Case, refused.object_id)
     if case.status == CaseStatus.INGEBRACHT:
         case.status = CaseStatus.BESPROKEN
         db.session.flush()

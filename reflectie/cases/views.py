@@ -335,7 +335,7 @@ def index(slug: str) -> ResponseReturnValue:
             getattr(filters, name).errors = list(messages)
         flash(_("Niet elk filter klopt; hieronder staan alle casussen."), "error")
     query = case_filter.apply(
-        access.visible_cases(current_user).where(Case.team_id == team.id)
+        access.listed_cases(current_user).where(Case.team_id == team.id)  # titles only
     ).options(
         selectinload(Case.author),
         # The list shows titles and labels, never the text: leave the long columns unread.

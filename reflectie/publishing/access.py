@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy import Select, and_, or_, select
 
 from reflectie.accounts.models import User
+from reflectie.cases.access import reads_case_text
 from reflectie.db import db
 from reflectie.errors import NotFound
 from reflectie.permissions import Perm, has
@@ -75,6 +76,8 @@ def is_author(user: User, pub: Publication) -> bool:
 
 
 def may(user: User, pub: Publication, action: PubAction) -> bool:
+    if pub.status != PublicationStatus.PUBLISHED and not reads_case_text(user):
+        return False  # until approved, a copy may still hold the original's text
     team = pub.team_id
     reviewer = has(user, Perm.PUBLICATION_REVIEW, team_id=team)
     if action == PubAction.READ:
