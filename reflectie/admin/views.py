@@ -5,17 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from reflectie.accounts import forms, services
 from reflectie.accounts.models import Membership, Organisation, Team, User
+from reflectie.admin import forms as admin_forms
 from reflectie.audit.models import AuditEvent
+from reflectie.cases import erasure as erasure_service
 from reflectie.db import db
 from reflectie.errors import Invalid
 from reflectie.forms import EmptyForm, apply_errors, choices
 from reflectie.permissions import Role, TeamKind, admin
+from reflectie.retention import services as retention_services
+from reflectie.retention.forms import RetentionPolicyForm
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
@@ -286,3 +292,141 @@ def audit() -> ResponseReturnValue:
         )
     }
     return render_template("admin/audit.html", page=page, actors=actors, args=args)
+
+
+# --- AVG erasure (R-26) and retention (R-27) ----------------------------------------------------
+
+
+def _team_choices(form: admin_forms.MatchingForm) -> None:
+    rows = db.session.scalars(
+        select(Team).join(Organisation).order_by(Organisation.name, Team.name)
+    )
+    form.team_id.choices = choices((t.id, f"{t.organisation.name}: {t.name}") for t in rows)
+
+
+def _erased_message(count: int, purged: bool) -> str:
+    message = ngettext("%(num)s casus gewist.", "%(num)s casussen gewist.", count)
+    if not purged:
+        message += " " + _("De zoekindex was bezet; draai later `reflectie search reindex`.")
+    return message
+
+
+@bp.route("/wissen", methods=["GET", "POST"])
+@admin
+def erasure() -> ResponseReturnValue:
+    """Find what an erasure request is about (a case number, or a text in a team's cases),
+    and erase every case that matches a text after a confirmation with a reason."""
+    number_form = admin_forms.CaseNumberForm(prefix="case")
+    matching_form = admin_forms.MatchingForm(prefix="match")
+    _team_choices(matching_form)
+    erase_form = admin_forms.EraseMatchingForm(prefix="erase")
+    step = request.form.get("step")
+    if step == "number" and number_form.validate_on_submit():
+        return redirect(url_for(".erase_case", case_id=number_form.case_id.data))
+    team_id, text = None, ""
+    if step == "search" and matching_form.validate_on_submit():
+        team_id, text = matching_form.team_id.data, matching_form.text.data
+        erase_form.team_id.data, erase_form.text.data = str(team_id), text
+    elif step == "erase":
+        raw_team = erase_form.team_id.data or ""
+        team_id, text = (int(raw_team) if raw_team.isdigit() else 0), erase_form.text.data or ""
+        matching_form.team_id.data, matching_form.text.data = team_id, text
+        if erase_form.validate_on_submit():
+            try:
+                done = erasure_service.erase_matching(
+                    current_user, team_id, text, reason=erase_form.reason.data
+                )
+            except Invalid as err:
+                db.session.rollback()
+                apply_errors(erase_form, err)
+            else:
+                db.session.commit()
+                purged = erasure_service.purge_search_index(background=True)
+                flash(_erased_message(len(done), purged), "success")
+                return redirect(url_for(".erasure"))
+    matches = None
+    if team_id is not None:
+        try:
+            matches = erasure_service.find_matching(current_user, team_id, text)
+        except Invalid as err:
+            apply_errors(matching_form, err)
+    return render_template(
+        "admin/erasure.html",
+        number_form=number_form,
+        matching_form=matching_form,
+        erase_form=erase_form,
+        matches=matches,
+        labels=PLACE_LABELS,
+    )
+
+
+PLACE_LABELS = {
+    "title": _l("titel"),
+    "situation": _l("situatie"),
+    "help_question": _l("hulpvraag"),
+    "dilemma": _l("dilemma"),
+    "stakeholders": _l("betrokkenen"),
+    "own_role": _l("eigen rol"),
+    "tags": _l("thema's of waarden"),
+    "revisions": _l("eerdere versies"),
+    "comments": _l("reacties"),
+}
+
+
+@bp.route("/casussen/<int:case_id>/wissen", methods=["GET", "POST"])
+@admin
+def erase_case(case_id: int) -> ResponseReturnValue:
+    """The confirmation page of one case's erasure: counts and dates, never its text."""
+    case = erasure_service.case_for_erasure(current_user, case_id)
+    form = admin_forms.EraseForm()
+    if form.validate_on_submit():
+        try:
+            erasure_service.erase_case(current_user, case_id, reason=form.reason.data)
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            purged = erasure_service.purge_search_index(background=True)
+            flash(_erased_message(1, purged), "success")
+            return redirect(url_for(".erasure"))
+    return render_template(
+        "admin/erase_case.html",
+        case=case,
+        counts=erasure_service.summary(case),
+        form=form,
+    )
+
+
+@bp.route("/organisaties/<int:org_id>/bewaartermijn", methods=["GET", "POST"])
+@admin
+def retention(org_id: int) -> ResponseReturnValue:
+    """View and set an organisation's retention policy, with what it would remove today."""
+    org = services.find(Organisation, id=org_id)
+    policy = retention_services.policy_of(org.id)
+    form = RetentionPolicyForm(
+        data=None if request.method == "POST" else {
+            "case_years": policy.case_years,
+            "action": policy.action.value,
+            "deleted_case_days": policy.deleted_case_days,
+        }
+    )  # fmt: skip
+    if form.validate_on_submit():
+        try:
+            retention_services.set_policy(
+                current_user,
+                org,
+                case_years=form.case_years.data,
+                action=form.action.data,
+                deleted_case_days=form.deleted_case_days.data,
+            )
+        except Invalid as err:
+            db.session.rollback()
+            apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("De bewaartermijn is opgeslagen."), "success")
+            return redirect(url_for(".retention", org_id=org.id))
+    (found,) = retention_services.plan(organisation_id=org.id)
+    db.session.rollback()  # the plan only read
+    return render_template("admin/retention.html", org=org, form=form, policy=policy, plan=found)

@@ -1,19 +1,20 @@
-"""`reflectie cases import|export`: thin wrappers over the import/export services."""
+"""`reflectie cases import|export|erase`: thin wrappers over the case services."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from reflectie.accounts.services import get_user_by_email
-from reflectie.cases import importexport
+from reflectie.cases import erasure, importexport
 from reflectie.cases.services import all_kwesties
 from reflectie.db import db
-from reflectie.errors import NotFound
+from reflectie.errors import Invalid, NotFound
 
-cli = AppGroup("cases", help="Import and export cases.")
+cli = AppGroup("cases", help="Import, export and erase cases.")
 
 
 @cli.command("import")
@@ -67,6 +68,83 @@ def export_command(team_slug: str, fmt: str, as_email: str | None) -> None:
     else:
         names = {k.number: k.name for k in all_kwesties()}
         click.echo(importexport.export_markdown(cases, names), nl=False)
+
+
+def _describe(done: erasure.Erasure) -> str:
+    return (
+        f"erased case {done.case_id}: {done.revisions} revisions, {done.comments} comments, "
+        f"{done.drafts} drafts; meetings: {done.meetings_cleared} records removed, "
+        f"{done.meetings_scrubbed} scrubbed; anonymised copies: {done.publications_kept} kept "
+        f"(unlinked), {done.publications_removed} removed; {done.notifications} notifications"
+    )
+
+
+def purge_index_or_warn() -> None:
+    """After an erasure's commit: take the text out of the search index files too."""
+    for _ in range(30):  # a drain in progress holds the lock for a moment
+        if erasure.purge_search_index():
+            click.echo("search index purged")
+            return
+        time.sleep(1)
+    click.echo(
+        "the search index is busy: run `reflectie search reindex` to purge the erased text "
+        "from its files (search results already leave it out)",
+        err=True,
+    )
+
+
+@cli.command("erase")
+@click.argument("case_id", type=int, required=False)
+@click.option("--reason", required=True, help="Why (e.g. the request's reference); only its "
+              "length is logged.")  # fmt: skip
+@click.option("--team", "team_slug", help="With --matching: the team whose cases to search.")
+@click.option("--matching", "text", help="Erase every case of --team that contains this text.")
+@click.option("--by", "by_email", help="E-mail of the beheerder who handles the request.")
+@click.option("--yes", is_flag=True, help="With --matching: do not ask for confirmation.")
+def erase_command(
+    case_id: int | None,
+    reason: str,
+    team_slug: str | None,
+    text: str | None,
+    by_email: str | None,
+    yes: bool,
+) -> None:
+    """Erase a case for good (AVG art. 17), or every case of a team matching a text.
+
+    Removes the case, its revisions, comments, drafts, meeting records about it alone,
+    unapproved anonymised copies and notifications; writes one audit row without content.
+    Backups keep the data until they rotate out.
+    """
+    if (case_id is None) == (text is None) or (text is not None and not team_slug):
+        raise click.UsageError("give CASE_ID, or --team SLUG with --matching TEXT")
+    actor = None
+    if by_email:
+        actor = get_user_by_email(by_email)
+        if actor is None or not actor.is_admin:
+            raise click.ClickException(f"{by_email} is not a beheerder")
+    try:
+        if case_id is not None:
+            done = [erasure.erase_case(actor, case_id, reason=reason)]
+        else:
+            text, team = text or "", importexport.find_team(team_slug or "")
+            found = erasure.find_matching(actor, team.id, text)
+            click.echo(f"{len(found)} case(s) of {team.slug} match: "
+                       + (", ".join(str(m.case.id) for m in found) or "none"))  # fmt: skip
+            if not yes and not click.confirm("erase them, and the text everywhere in the team?"):
+                raise click.Abort
+            done = erasure.erase_matching(actor, team.id, text, reason=reason)
+    except erasure.AlreadyErased as err:
+        raise click.ClickException(str(err.message)) from err
+    except NotFound as err:
+        what = f"case {case_id}" if case_id is not None else f"team {team_slug!r}"
+        raise click.ClickException(f"no {what}") from err
+    except Invalid as err:
+        db.session.rollback()
+        raise click.ClickException("; ".join(m for ms in err.fields.values() for m in ms)) from err
+    db.session.commit()
+    for item in done:
+        click.echo(_describe(item))
+    purge_index_or_warn()
 
 
 bench_cli = AppGroup("bench", help="Data for benchmarks.")
