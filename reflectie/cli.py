@@ -137,6 +137,11 @@ def create_token_command(email: str, name: str) -> None:
     click.echo(f"token for {user.email} (shown once): {raw}")
 
 
+# The path without the query string (%(U)s, not %(r)s or %(q)s) and no Referer (%(f)s): search
+# terms may name clients.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -163,8 +168,7 @@ def serve_command(host: str, port: int, workers: int, detector: bool) -> None:
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
         "--access-logfile", "-",
-        # The path without the query string: search terms may name clients.
-        "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        "--access-logformat", ACCESS_LOG_FORMAT,
         "reflectie:create_app()",
     ]  # fmt: skip
     os.execv(sys.executable, args)  # noqa: S606 - replaces this process with gunicorn
@@ -176,6 +180,7 @@ def init_app(app: Flask) -> None:
     from reflectie.cases.cli import bench_cli
     from reflectie.cases.cli import cli as cases_cli
     from reflectie.publishing.cli import cli as publishing_cli
+    from reflectie.retention.cli import cli as retention_cli
     from reflectie.search.cli import cli as search_cli
     from reflectie.sessions.cli import cli as sessions_cli
     from reflectie.threads.cli import cli as threads_cli
@@ -195,6 +200,7 @@ def init_app(app: Flask) -> None:
         audit_cli,
         search_cli,
         publishing_cli,
+        retention_cli,
     )
     for command in commands:
         app.cli.add_command(command)

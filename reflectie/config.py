@@ -9,7 +9,9 @@ class Defaults:
     # Filled in by create_app when left empty: SQLite under instance/, a generated secret key.
     DATABASE_URL = ""
     SECRET_KEY = ""
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    # hide_parameters: a failing statement's values (case text, search words) stay out of
+    # exceptions and so out of the log; the statement itself is still logged.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
     BASE_URL = "http://127.0.0.1:5000"  # where links in mails sent by scheduled jobs point
     ALLOW_RESTORE = False  # `reflectie restore` needs --allow-restore or this
     PREFERRED_URL_SCHEME = "http"  # set to "https" behind TLS: Secure, __Host- cookies and HSTS
@@ -70,8 +72,12 @@ class Defaults:
     # servers; REFLECTIE_SEARCH_BACKEND=postgres). See README "Zoeken / Search".
     SEARCH_BACKEND = "whoosh"
     SEARCH_INDEX_PATH = ""  # default: instance/search/whoosh
-    SEARCH_DRAIN_AFTER_COMMIT = True  # index the outbox when a request or command ends
+    # Who indexes a request's changes after its commit: "background" (a drainer thread in each
+    # worker; the response does not wait), "inline" (the end of the request, which waits) or
+    # False (nobody: `reflectie search drain` or the next search). Commands always drain inline.
+    SEARCH_DRAIN_AFTER_COMMIT: str | bool = "background"
     SEARCH_DRAIN_LIMIT = 2000  # rows per drain at the end of a request (reindex has no limit)
+    SEARCH_CATCH_UP_WAIT = 1.0  # seconds a search waits for another drainer to index its changes
     SEARCH_REBUILD_IN_BACKGROUND = True  # a missing index is rebuilt in a thread
-    SEARCH_EXACT_LIMIT = 2000  # PostgreSQL: beyond this many matches, "more than" (ranked sample)
+    SEARCH_EXACT_LIMIT = 1000  # PostgreSQL: beyond this many matches, "more than" (newest ranked)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session (forms may take long)

@@ -1,5 +1,6 @@
 """How cases appear in search: a document per case, readable by its team, or by its author
-alone while it is private. The re-check goes through reflectie.cases.access."""
+alone while it is private. The re-check goes through reflectie.cases.access, which also
+decides (R-28) who reads case text at all."""
 
 from __future__ import annotations
 
@@ -11,12 +12,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from reflectie.accounts.models import User
+from reflectie.accounts.models import Team, User
 from reflectie.cases import access
 from reflectie.cases.models import Case, CaseKwestie, CaseTag, CaseValue, Visibility
 from reflectie.db import db
-from reflectie.permissions import Perm, has
-from reflectie.search.registry import Document, Shown, id_batches, register
+from reflectie.search.registry import Dependent, Document, Shown, id_batches, ids_of, register
+
+
+def _team_principal(team_id: int) -> str:
+    # Not "team:N", which meeting records and published copies carry too: a member without a
+    # geheimhoudingsverklaring reads those, never case text (R-28).
+    return f"cases:{team_id}"
+
+
+def _author_principal(team_id: int, author_id: int) -> str:
+    # A private concept: its author, while they may read the team's cases. Not "user:N", which
+    # would still let a former member's searches count it (R-05).
+    return f"author:{team_id}:{author_id}"
 
 
 def _text(case: Case) -> str:
@@ -28,6 +40,15 @@ class CaseProvider:
     doc_type = "case"
     label = _l("Casus")
     models = (Case, CaseKwestie, CaseTag, CaseValue)
+    dependents = (  # a case shows its team's name
+        Dependent(
+            Team,
+            lambda teams: select(Case.id).where(
+                Case.team_id.in_(ids_of(teams)), Case.deleted_at.is_(None)
+            ),
+            ("name",),
+        ),
+    )
 
     def keys_for(self, obj: Any) -> Iterable[int]:
         return [obj.id] if isinstance(obj, Case) else [obj.case_id]
@@ -47,7 +68,9 @@ class CaseProvider:
             id=case.id,
             title=case.title,
             body=f"{_text(case)}\n\n{' '.join(case.values)}",
-            principals={f"user:{case.author_id}"} if private else {f"team:{case.team_id}"},
+            principals={_author_principal(case.team_id, case.author_id)}
+            if private
+            else {_team_principal(case.team_id)},
             date=case.created_at,
             kwesties=case.kwesties,
             tags=case.tags,
@@ -58,8 +81,13 @@ class CaseProvider:
         return id_batches(Case.id, Case.deleted_at.is_(None))
 
     def reader_principals(self, user: User) -> set[str]:
-        teams = {f"team:{t}" for t in user.team_ids if has(user, Perm.CASE_READ, team_id=t)}
-        return {f"user:{user.id}", *teams}
+        if not access.reads_case_text(user):
+            return set()  # R-28: no case text, so no case to find either
+        teams = access.readable_team_ids(user)
+        return {
+            *(_team_principal(t) for t in teams),
+            *(_author_principal(t, user.id) for t in teams),
+        }
 
     def visible(self, user: User, ids: list[int]) -> dict[int, Shown]:
         cases = db.session.scalars(

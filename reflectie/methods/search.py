@@ -11,11 +11,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from reflectie.accounts.models import User
+from reflectie.accounts.models import Organisation, User
 from reflectie.db import db
 from reflectie.methods import access
 from reflectie.methods.models import Method, MethodStep
-from reflectie.search.registry import Document, Shown, register
+from reflectie.search.registry import Dependent, Document, Shown, ids_of, register
 
 
 def _text(method: Method) -> str:
@@ -29,6 +29,13 @@ class MethodProvider:
     doc_type = "method"
     label = _l("Werkvorm")
     models = (Method, MethodStep)
+    dependents = (  # an adapted method shows its organisation's name
+        Dependent(
+            Organisation,
+            lambda orgs: select(Method.id).where(Method.organisation_id.in_(ids_of(orgs))),
+            ("name",),
+        ),
+    )
 
     def keys_for(self, obj: Any) -> Iterable[int]:
         return [obj.id] if isinstance(obj, Method) else [obj.method_id]

@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from reflectie.accounts.models import User
 from reflectie.db import db
+from reflectie.methods.models import Method
 from reflectie.permissions import Perm, has
 from reflectie.publishing import access
 from reflectie.publishing.models import Publication, PublicationStatus
-from reflectie.search.registry import Document, Shown, id_batches, register
+from reflectie.search.registry import Dependent, Document, Shown, id_batches, ids_of, register
 
 LIBRARY = "library"
 
@@ -33,6 +34,16 @@ class PublicationProvider:
     doc_type = "published_case"
     label = _l("Gepubliceerde casus")
     models = (Publication,)
+    dependents = (  # a published case shows its method's name
+        Dependent(
+            Method,
+            lambda m: select(Publication.id).where(
+                Publication.method_id.in_(ids_of(m)),
+                Publication.status == PublicationStatus.PUBLISHED,
+            ),
+            ("name",),
+        ),
+    )
 
     def keys_for(self, obj: Any) -> Iterable[int]:
         return [obj.id]

@@ -1,4 +1,5 @@
-"""/api/v1/search and /api/v1/cases/<id>/similar, over the same services as the page."""
+"""/api/v1/search and /api/v1/cases/<id>/similar, over the same services as the page; both are
+on the audit log (a search without its words, R-21)."""
 
 from __future__ import annotations
 
@@ -91,13 +92,15 @@ def _result(r: services.Result) -> dict[str, Any]:
     },
 )
 def search() -> ResponseReturnValue:
+    filters = request_filters()
     page = services.search(
         api_user(),
         request.args.get("q", "")[:500],
-        filters=request_filters(),
+        filters=filters,
         sort="date" if request.args.get("sort") == "date" else "relevance",
         page=page_arg(),
     )
+    services.audit_search(api_user(), page, filters, channel="api")  # committed by api_member
     body = {
         "total": page.total,
         "total_is_lower_bound": page.more,
@@ -138,4 +141,5 @@ def similar_cases(case_id: int) -> ResponseReturnValue:
     if provider is None or not provider.visible(api_user(), [case_id]):
         raise NotFound
     found = services.similar(api_user(), "case", case_id)
+    services.audit_similar(api_user(), "case", case_id, len(found), channel="api")
     return jsonify(total=len(found), results=[_result(r) for r in found])

@@ -67,3 +67,12 @@ def drain_command() -> None:
         click.echo(f"another process holds the drain lock; {pending_count()} rows wait for it")
     else:
         click.echo(f"indexed {result.drained} outbox rows; {pending_count()} pending")
+
+
+@cli.command("query-hash")
+def query_hash_command() -> None:
+    """Print the keyed hash under which a query appears on the audit log (action "search"),
+    so a privacy officer can find who searched for it. The query is asked without echo (and
+    read from standard input when piped), so it stays out of the shell's history."""
+    q = click.prompt("query", hide_input=True)
+    click.echo(services.query_hash(q) or "")

@@ -2,18 +2,21 @@
 
 A provider, registered at app creation (`register(app, provider)`), says which model classes
 it watches, how one of its rows becomes a `Document` with the principals that may read it, and
-how to re-check a list of hits against the database for one reader.
+how to re-check a list of hits against the database for one reader. A provider whose documents
+show something of another model (a case shows its team's name, a meeting its method's name)
+declares it in `dependents`, so that renaming the team re-indexes its cases.
 
-Principals are plain strings: "team:12" (a member who may read the team's cases and meeting
-records), "user:5" (one person, e.g. the author of a private concept), "org:3" (everyone of an
-organisation), "users" (every logged-in user), and later "community:3" and "public".
+Principals are plain strings: "team:12" (a member of the team who may read its meeting
+records), "cases:12" (one who may read its case text, R-28), "author:12:5" (the author of a
+private concept in team 12, while they may read that team's cases), "org:3" (everyone of an
+organisation), "users" (every logged-in user), "library", "community:3".
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -71,10 +74,24 @@ class Shown:
     date: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Dependent:
+    """Documents that show something of another model: when `attrs` of `model` rows change
+    (any change, and new and deleted rows too, when `attrs` is empty), the outbox gets a row
+    for every id `ids(rows)` selects. `ids` returns a one-column SELECT: the outbox fills it
+    with INSERT ... SELECT in the same transaction, without loading the documents (a team
+    with 20,000 cases is one statement, and so are all the rows of one flush)."""
+
+    model: type[Any]
+    ids: Callable[[list[Any]], Any]  # changed rows -> Select of one id column
+    attrs: tuple[str, ...] = ()
+
+
 class Provider(Protocol):
     doc_type: str
     label: str  # shown in facets and results (a lazy gettext string)
     models: tuple[type[Any], ...]
+    dependents: tuple[Dependent, ...]  # optional: other models its documents show
 
     def keys_for(self, obj: Any) -> Iterable[int]:
         """Ids of this provider's documents that a change to `obj` may affect."""
@@ -115,6 +132,11 @@ def id_batches(id_column: Any, *conditions: Any) -> Iterator[list[int]]:
         last = ids[-1]
 
 
+def ids_of(rows: list[Any], attr: str = "id") -> list[int]:
+    """The distinct `attr` values of changed rows (for a Dependent's `ids`)."""
+    return sorted({getattr(row, attr) for row in rows})
+
+
 def register(app: Flask, provider: Provider) -> None:
     app.extensions.setdefault("search_providers", {})[provider.doc_type] = provider
 
@@ -126,6 +148,15 @@ def providers(app: Flask | None = None) -> dict[str, Provider]:
 
 def provider_for_model(app: Flask, obj: Any) -> list[Provider]:
     return [p for p in providers(app).values() if isinstance(obj, p.models)]
+
+
+def dependents_for_model(app: Flask, obj: Any) -> list[tuple[Provider, Dependent]]:
+    return [
+        (p, d)
+        for p in providers(app).values()
+        for d in getattr(p, "dependents", ())
+        if isinstance(obj, d.model)
+    ]
 
 
 def reader_principals(user: Any) -> set[str]:

@@ -1,8 +1,11 @@
 """Search for a reader: query → engine (filtered by the reader's principals) → database
-re-check → snippets from the current text. Also similar documents, reindex and check."""
+re-check → snippets from the current text. Also the audit row of a search (without its words),
+similar documents, reindex and check."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
 from collections import Counter, defaultdict
@@ -15,18 +18,23 @@ from typing import Any
 
 from flask import current_app, has_request_context
 from markupsafe import Markup
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
-from reflectie.db import db
+from reflectie.audit.services import record
+from reflectie.db import db, read_only
 from reflectie.search import analysis
 from reflectie.search.backend import FACETS, IndexUnavailable, SearchRequest, get_backend
 from reflectie.search.models import OutboxEntry
 from reflectie.search.outbox import (
+    delete_rows,
     drain,
     drain_batch,
+    drain_mode,
+    drainer,
     is_rebuilding,
     pending_count,
     pending_keys,
+    wait_until_indexed,
 )
 from reflectie.search.outbox import schedule_rebuild as _schedule
 from reflectie.search.query import Query, normalise_filter, parse
@@ -114,18 +122,32 @@ def _stale_mask(user: Any, keys: set[str] | None = None) -> set[str]:
     return mask
 
 
-def _catch_up() -> set[str]:
-    """Read-your-writes: drain what is pending before searching (never waits for the lock).
-    Returns the keys still pending afterwards."""
+def _catch_up(user: Any) -> set[str]:
+    """Read-your-writes: drain what is pending before searching. Never waits for the lock:
+    when another drainer holds it (the background thread, another worker), wait at most
+    SEARCH_CATCH_UP_WAIT seconds for it to index the few pending changes this reader may see
+    (the case they just saved). Returns the keys still pending afterwards."""
     keys = pending_keys()
     if not keys:
         return keys
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if len(keys) > RECHECK_PENDING and drain_mode(app) == "background" and has_request_context():
+        drainer(app).wake()  # a bulk change: the thread indexes it; masked meanwhile
+        return keys
     try:
-        drain(limit=int(current_app.config.get("SEARCH_DRAIN_LIMIT", 2000)), rebuild=False)
+        result = drain(limit=int(app.config.get("SEARCH_DRAIN_LIMIT", 2000)), rebuild=False)
     except Exception:
         db.session.rollback()
         log.exception("search: drain before search failed")
-    return pending_keys()
+        return pending_keys()
+    keys = pending_keys()
+    wait = float(app.config.get("SEARCH_CATCH_UP_WAIT", 1.0))
+    if result.skipped and keys and len(keys) <= RECHECK_PENDING and wait > 0:
+        readable = keys - _stale_mask(user, keys)
+        if readable:
+            wait_until_indexed(readable, wait)
+            keys = pending_keys()
+    return keys
 
 
 def _recheck(user: Any, hits: list[tuple[str, int, float]]) -> dict[tuple[str, int], Shown]:
@@ -170,7 +192,7 @@ def search(
     principals = reader_principals(user)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     backend = get_backend()
-    mask = _stale_mask(user, _catch_up())
+    mask = _stale_mask(user, _catch_up(user))
     request = SearchRequest(
         query=query,
         principals=principals,
@@ -222,6 +244,49 @@ def search(
     if result.total == 0 and query.words:
         result.suggestion = suggest(q, query, principals, mask)
     return result
+
+
+# --- the audit row of a search (R-21, R-22) ------------------------------------------------------
+
+
+def query_hash(q: str) -> str | None:
+    """A keyed hash (HMAC-SHA-256 under a key derived from SECRET_KEY) of the normalised query:
+    an officer can tell that two searches asked the same, or check one given query against the
+    log (`reflectie search query-hash`), but a dictionary of names is no use without the key."""
+    text = " ".join(q.casefold().split())
+    if not text:
+        return None
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else bytes(secret)
+    key = hmac.new(secret, b"reflectie search audit v1", hashlib.sha256).digest()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def audit_search(
+    user: Any, page: SearchPage, filters: dict[str, set[str]], *, channel: str
+) -> None:
+    """One audit row per search: who, when, the filters chosen (kinds, kwesties, labels: no
+    personal data), how many results; of the words only their length and keyed hash, never
+    the words themselves (they may name a client). A page without a query searched nothing."""
+    if page.query.is_empty:
+        return
+    record(
+        "search",
+        actor=user,
+        channel=channel,
+        query_length=len(page.q),
+        query_hash=query_hash(page.q),
+        filters={name: sorted(values) for name, values in sorted(filters.items())},
+        results=page.total,
+        page=page.page,
+    )
+
+
+def audit_similar(user: Any, doc_type: str, doc_id: int, found: int, *, channel: str) -> None:
+    """Similar documents asked for directly (the API): the document and how many came back.
+    The case page's own list is part of that page's read (`case.read`)."""
+    event = record("search.similar", actor=user, channel=channel, results=found)
+    event.object_type, event.object_id = doc_type, doc_id
 
 
 def suggest(q: str, query: Query, principals: set[str], mask: set[str]) -> str | None:
@@ -385,15 +450,25 @@ def rebuild_index(
     with guard as acquired:
         if not acquired:
             return None
-        covered = db.session.scalar(select(func.max(OutboxEntry.id))) or 0
 
         def release_rows() -> None:
             if not has_request_context():
                 db.session.expunge_all()  # keep memory flat over 100,000 rows
 
-        count = backend.rebuild(all_documents(release_rows), progress or (lambda _n: None))
-        db.session.execute(delete(OutboxEntry).where(OutboxEntry.id <= covered))
-        db.session.commit()
+        # On SQLite the long read takes no write lock (the app's writers go on meanwhile; a
+        # command or thread would otherwise BEGIN IMMEDIATE), in a snapshot taken now that we
+        # hold the lock. PostgreSQL's rebuild writes its table in this transaction, under its
+        # advisory lock, until the rows are deleted. Exactly the rows seen before the build are
+        # covered by it: not "every id up to the highest", since a transaction that took a
+        # lower id may commit after it (PostgreSQL) and SQLite hands out deleted ids again.
+        if backend.name != "postgres":
+            db.session.commit()
+        with read_only():
+            covered = list(db.session.scalars(select(OutboxEntry.id)))
+            count = backend.rebuild(all_documents(release_rows), progress or (lambda _n: None))
+            if backend.name != "postgres":
+                db.session.commit()
+        delete_rows(covered)
         # Changes committed during the build wait in the outbox: index them before letting go.
         while drain_batch(backend) > 0:
             pass
@@ -438,24 +513,27 @@ class CheckReport:
 
 def check_index(*, repair: bool = False) -> CheckReport:
     backend = get_backend()
-    report = CheckReport(pending=pending_count())
-    if not backend.usable():
-        report.usable = False
+    expected: dict[str, Document] = {}
+    with read_only():  # on SQLite: a long read that holds up no writer
+        report = CheckReport(pending=pending_count())
+        report.usable = backend.usable()
+        if report.usable:
+            indexed = dict(backend.fingerprints())
+            for doc in all_documents():
+                expected[doc.key] = doc
+            for key, doc in expected.items():
+                if key not in indexed:
+                    report.missing.append(key)
+                elif indexed[key] != doc.fingerprint():
+                    report.stale.append(key)
+            report.extra = sorted(set(indexed) - set(expected))
+            report.missing.sort()
+            report.stale.sort()
+        db.session.commit()
+    if not report.usable:
         if repair:
             report.repaired = rebuild_index() is not None
         return report
-    indexed = dict(backend.fingerprints())
-    expected: dict[str, Document] = {}
-    for doc in all_documents():
-        expected[doc.key] = doc
-    for key, doc in expected.items():
-        if key not in indexed:
-            report.missing.append(key)
-        elif indexed[key] != doc.fingerprint():
-            report.stale.append(key)
-    report.extra = sorted(set(indexed) - set(expected))
-    report.missing.sort()
-    report.stale.sort()
     if repair and not report.clean:
         with backend.writer_lock() as acquired:
             if acquired:

@@ -1,4 +1,5 @@
-"""The search page (/zoeken): a GET form, facets as plain links, works without JavaScript."""
+"""The search page (/zoeken): a GET form, facets as plain links, works without JavaScript.
+Each search is on the audit log without its words (R-21)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from reflectie.audit.throttle import per_user
+from reflectie.db import short_write
 from reflectie.permissions import member
 from reflectie.search import services
 from reflectie.search.backend import FACETS
@@ -80,7 +82,7 @@ def results() -> ResponseReturnValue:
         current ^= {value}
         return link(**{name: sorted(current) or None, "page": None})
 
-    return render_template(
+    html = render_template(
         "search/results.html",
         page=page,
         q=q,
@@ -90,3 +92,6 @@ def results() -> ResponseReturnValue:
         link=link,
         toggle=toggle,
     )
+    with short_write():  # the search on the audit log (R-21: never its words)
+        services.audit_search(current_user, page, filters, channel="ui")
+    return html

@@ -11,10 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from reflectie.accounts.models import User
+from reflectie.accounts.models import Team, User
+from reflectie.cases.models import CaseKwestie
 from reflectie.db import db
+from reflectie.methods.models import Method
 from reflectie.permissions import Perm, has
-from reflectie.search.registry import Document, Shown, register
+from reflectie.search.registry import Dependent, Document, Shown, ids_of, register
 from reflectie.sessions import access
 from reflectie.sessions.models import Meeting, MeetingCase, MeetingNote, MeetingOutcome
 
@@ -39,6 +41,22 @@ class MeetingProvider:
     doc_type = "meeting"
     label = _l("Bijeenkomst")
     models = (Meeting, MeetingNote, MeetingOutcome, MeetingCase)
+    dependents = (  # a meeting shows its team's and method's names and its cases' kwesties
+        Dependent(
+            Team, lambda t: select(Meeting.id).where(Meeting.team_id.in_(ids_of(t))), ("name",)
+        ),
+        Dependent(
+            Method, lambda m: select(Meeting.id).where(Meeting.method_id.in_(ids_of(m))), ("name",)
+        ),
+        Dependent(
+            CaseKwestie,
+            lambda links: (
+                select(MeetingCase.meeting_id)
+                .where(MeetingCase.case_id.in_(ids_of(links, "case_id")))
+                .distinct()
+            ),
+        ),
+    )
 
     def keys_for(self, obj: Any) -> Iterable[int]:
         return [obj.id] if isinstance(obj, Meeting) else [obj.meeting_id]

@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from reflectie.accounts.models import User
 from reflectie.db import db
-from reflectie.search.registry import Document, Shown, id_batches, register
+from reflectie.methods.models import Method
+from reflectie.search.registry import Dependent, Document, Shown, id_batches, ids_of, register
 from reflectie.threads import access
 from reflectie.threads.models import (
     Community,
@@ -49,14 +50,17 @@ def _posts_text(thread_ids: list[int]) -> dict[int, str]:
 class ThreadProvider:
     doc_type = "thread"
     label = _l("Discussie")
-    models = (Thread, Post, ThreadKwestie, Community)
+    models = (Thread, Post, ThreadKwestie)
+    dependents = (
+        # A thread shows its community's name; its access and archiving decide who reads it.
+        Dependent(Community, lambda c: select(Thread.id).where(Thread.community_id.in_(ids_of(c)))),
+        Dependent(
+            Method, lambda m: select(Thread.id).where(Thread.method_id.in_(ids_of(m))), ("name",)
+        ),
+    )
 
     def keys_for(self, obj: Any) -> Iterable[int]:
-        if isinstance(obj, Thread):
-            return [obj.id]
-        if isinstance(obj, Community):  # its name, access or archiving changed
-            return list(db.session.scalars(select(Thread.id).where(Thread.community_id == obj.id)))
-        return [obj.thread_id]
+        return [obj.id] if isinstance(obj, Thread) else [obj.thread_id]
 
     def load(self, ids: list[int]) -> dict[int, Document]:
         threads = db.session.scalars(

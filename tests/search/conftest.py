@@ -2,8 +2,9 @@
 
 `engine` gives each test its own empty index (a Whoosh directory under tmp_path, or the
 search_documents table inside the test's rolled-back transaction) and turns on draining
-after commits. The PostgreSQL engine needs the PostgreSQL test database
-(REFLECTIE_TEST_DATABASE_URL, as `make test` sets it in its second pass).
+after commits, inline (test_background.py tries the drainer thread, on a database of its
+own). The PostgreSQL engine needs the PostgreSQL test database (REFLECTIE_TEST_DATABASE_URL,
+as `make test` sets it in its second pass).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def engine(
         require(False, "the PostgreSQL engine needs REFLECTIE_TEST_DATABASE_URL")
     monkeypatch.setitem(app.config, "SEARCH_BACKEND", name)
     monkeypatch.setitem(app.config, "SEARCH_INDEX_PATH", str(tmp_path / "index"))
-    monkeypatch.setitem(app.config, "SEARCH_DRAIN_AFTER_COMMIT", True)
+    monkeypatch.setitem(app.config, "SEARCH_DRAIN_AFTER_COMMIT", "inline")  # read-your-writes
+    monkeypatch.setitem(app.config, "SEARCH_CATCH_UP_WAIT", 0.2)
     monkeypatch.setitem(app.config, "SEARCH_REBUILD_IN_BACKGROUND", False)
     with app.test_request_context("/"):
         if name == "postgres":

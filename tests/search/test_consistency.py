@@ -174,6 +174,9 @@ def _break_index(app: Flask, how: str) -> None:
     else:
         for toc in path.glob("*.toc"):
             toc.write_bytes(b"garbage")
+        # As after a crash: the worker opens the index afresh (a searcher opened before the
+        # damage would go on reading the segments it has).
+        app.extensions["search_backends"].clear()
 
 
 @pytest.mark.parametrize("how", ["missing", "corrupt"])
@@ -185,6 +188,7 @@ def test_a_broken_index_is_rebuilt_and_search_says_so(app, engine, how, login):
         write_case(teams.colleague, teams.team_a, "Verjaardag", "Een verjaardag in de wijk.")
         drain()
         email = make_user(team=teams.team_a).email
+    with app.app_context():  # after that request's end, which would find it broken and rebuild
         _break_index(app, how)
     client = login(email)
     response = client.get("/zoeken?q=verjaardagen")
