@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -28,10 +30,60 @@ def _check(url: str, instance: str) -> None:
         db.engine.dispose()
 
 
-def test_migrations_match_models_and_downgrade(tmp_path):
+def on_test_database(check: Callable[[str, str], None], tmp_path: Path) -> None:
+    """Run `check(url, instance)` on a fresh PostgreSQL database when the suite runs on
+    PostgreSQL, else on a new SQLite file."""
     server = os.environ.get("REFLECTIE_TEST_DATABASE_URL")
     if server:
         with postgres_database(server) as url:
-            _check(url, str(tmp_path))
+            check(url, str(tmp_path))
     else:
-        _check(f"sqlite:///{tmp_path / 'm.sqlite3'}", str(tmp_path))
+        check(f"sqlite:///{tmp_path / 'm.sqlite3'}", str(tmp_path))
+
+
+def test_migrations_match_models_and_downgrade(tmp_path):
+    on_test_database(_check, tmp_path)
+
+
+def test_rebuilding_the_cases_table_keeps_what_refers_to_it_and_never_reuses_a_number(tmp_path):
+    """c5d6e7f8a9b0 rebuilds `cases` on SQLite; with foreign keys on, dropping the old table
+    would have cascaded into revisions and links. Then: the newest case erased, its number
+    is not given to the next one."""
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path)})
+    rows = {
+        "organisations": "(1, 'o', 'O', 0, '2026-01-01')",
+        "teams": "(1, 1, 't', 'T', 'wijkteam', '2026-01-01')",
+        "users": "(1, 'a@b.nl', 'a', 'A', '', 0, 1, 'nl', 0, NULL, NULL, NULL, '2026-01-01', NULL)",
+        "cases": "(1, 1, 1, 'C', '', '', '', '', '', 'concept', 'team', 1, NULL, '2026-01-01',"
+        " '2026-01-01')",
+        "case_kwesties": "(1, 2, 0)",
+        "case_revisions": "(1, 1, 1, 1, '{}', '', '2026-01-01')",
+    }
+    with app.app_context():
+        upgrade(revision="e8c3a4b5d6f7")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO kwesties VALUES (2, 'k', 'K', '', '[]')"))
+            for table, values in rows.items():
+                connection.execute(text(f"INSERT INTO {table} VALUES {values}"))  # noqa: S608
+        upgrade()
+        with db.engine.begin() as connection:
+            for table in rows:
+                count = connection.execute(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+                assert count.scalar() == 1, table
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            connection.execute(text("DELETE FROM cases WHERE id = 1"))
+            assert connection.execute(text("SELECT count(*) FROM case_revisions")).scalar() == 0
+            connection.execute(
+                text(
+                    "INSERT INTO cases (team_id, author_id, title, situation, help_question,"
+                    " dilemma, stakeholders, own_role, status, visibility, version, created_at,"
+                    " updated_at) VALUES (1, 1, 'N', '', '', '', '', '', 'concept', 'team', 1,"
+                    " '2026-01-02', '2026-01-02')"
+                )
+            )
+            assert connection.execute(text("SELECT max(id) FROM cases")).scalar() == 2
+        db.session.remove()
+        db.engine.dispose()

@@ -81,8 +81,13 @@ class Case(Timestamped, Base):
 
     # UPDATE ... WHERE version = :old closes the race between the service's check and the flush.
     __mapper_args__ = {"version_id_col": version}
-    # The team's case list: newest changes first.
-    __table_args__ = (Index("ix_cases_team_id_updated_at", "team_id", "updated_at"),)
+    __table_args__ = (
+        # The team's case list: newest changes first.
+        Index("ix_cases_team_id_updated_at", "team_id", "updated_at"),
+        # An erased case's number is never given to a new one (SQLite would reuse the
+        # highest), so the audit log's "case 12" stays that case.
+        {"sqlite_autoincrement": True},
+    )
 
     @property
     def kwesties(self) -> list[int]:

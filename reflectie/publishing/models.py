@@ -37,6 +37,7 @@ SCANNED_FIELDS = (*ALL_FIELDS, *LIST_FIELDS)
 
 class Publication(Timestamped, Base):
     __tablename__ = "publications"
+    __table_args__ = {"sqlite_autoincrement": True}  # an erased copy's number is never reused
 
     id: Mapped[intpk]
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
