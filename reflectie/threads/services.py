@@ -863,20 +863,13 @@ def _show_invite(notification: Notification, reader: User) -> Shown | None:
 
 
 _POST_LOADS = (joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.community))
-register_kind(
-    MENTION_KIND,
-    _post_notice(_l("%(name)s noemde u in „%(title)s” (%(community)s).")),
-    refers_to=Post.id,
-    key="post_id",
-    options=_POST_LOADS,
-)
-register_kind(
-    REPLY,
-    _post_notice(_l("%(name)s reageerde in „%(title)s” (%(community)s).")),
-    refers_to=Post.id,
-    key="post_id",
-    options=_POST_LOADS,
-)
+for _kind, _message in (
+    (MENTION_KIND, _l("%(name)s noemde u in „%(title)s” (%(community)s).")),
+    (REPLY, _l("%(name)s reageerde in „%(title)s” (%(community)s).")),
+):
+    register_kind(
+        _kind, _post_notice(_message), refers_to=Post.id, key="post_id", options=_POST_LOADS
+    )
 register_kind(
     NEW_THREAD,
     _show_new_thread,
