@@ -159,6 +159,10 @@ class WhooshBackend:
         self._inode: int | None = None
         self._generation = -1
         self._mutex = threading.Lock()
+        # Searchers in use by a thread (the request, or the drainer thread asking usable()): a
+        # newer generation retires the old searcher, which closes when its last user is done.
+        self._uses: dict[int, int] = {}
+        self._retired: dict[int, Any] = {}
         self._facet_cache: tuple[Any, dict[Any, Any]] = (None, {})
 
     # --- reading ---------------------------------------------------------------------------
@@ -191,6 +195,7 @@ class WhooshBackend:
                     self._searcher = self._ix.searcher(weighting=BM25F())
                     self._inode = inode
                 searcher = self._searcher
+                self._uses[id(searcher)] = self._uses.get(id(searcher), 0) + 1
             except Exception as err:  # missing, truncated or garbled files all mean "rebuild"
                 failure = f"{type(err).__name__}: {err}"
             if failure is not None:
@@ -205,8 +210,21 @@ class WhooshBackend:
         except Exception as err:
             log.warning("search index unreadable: %r", err, exc_info=True)
             with self._mutex:
-                self._close()
+                if searcher is self._searcher:
+                    self._close()
             raise IndexUnavailable(str(err)) from err
+        finally:
+            with self._mutex:
+                self._release(searcher)
+
+    def _release(self, searcher: Any) -> None:
+        key = id(searcher)
+        left = self._uses.pop(key, 1) - 1
+        if left:
+            self._uses[key] = left
+        elif (retired := self._retired.pop(key, None)) is not None:
+            with contextlib.suppress(Exception):
+                retired.close()
 
     def version(self) -> Any:
         try:
@@ -216,9 +234,14 @@ class WhooshBackend:
             return None
 
     def _close(self) -> None:
-        if self._searcher is not None:
-            with contextlib.suppress(Exception):  # closing a broken index must not hide the cause
-                self._searcher.close()
+        """Drop the current searcher: closed now, or by its last user (see _release)."""
+        searcher = self._searcher
+        if searcher is not None:
+            if self._uses.get(id(searcher)):
+                self._retired[id(searcher)] = searcher
+            else:
+                with contextlib.suppress(Exception):  # closing a broken index must not hide it
+                    searcher.close()
         self._searcher = self._ix = self._inode = None
 
     def search(self, request: SearchRequest) -> Hits:
