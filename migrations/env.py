@@ -101,27 +101,30 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection
         if sqlite:
             # A batch migration rebuilds a table: with foreign keys on, dropping the old table
             # would cascade into the rows that refer to it. Off for the run (it must be set
-            # outside a transaction), and every reference is checked afterwards.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            render_item=render_item,
-            **conf_args,
-        )
-
-        with context.begin_transaction():
-            context.run_migrations()
-
-        if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.rollback()
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
-            if broken:
-                raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+            # outside a transaction); every reference is checked before the commit.
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                render_item=render_item,
+                **conf_args,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -87,3 +87,57 @@ def test_rebuilding_the_cases_table_keeps_what_refers_to_it_and_never_reuses_a_n
             assert connection.execute(text("SELECT max(id) FROM cases")).scalar() == 2
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrading_puts_every_live_case_in_the_search_outbox(tmp_path):
+    """d6e7f8a9b0c1: case documents indexed with an earlier version's principals are written
+    again, so no stale principal lets a reader count them (R-04, R-28)."""
+    from sqlalchemy import text
+
+    def check(url: str, instance: str) -> None:
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": instance})
+        with app.app_context():
+            upgrade(revision="c5d6e7f8a9b0")
+            with db.engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO organisations (id, slug, name, require_2fa, created_at)"
+                        " VALUES (1, 'o', 'O', false, '2026-01-01');"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO teams (id, organisation_id, slug, name, kind, created_at)"
+                        " VALUES (1, 1, 't', 'T', 'WIJKTEAM', '2026-01-01')"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO users (id, email, handle, name, password_hash, is_admin,"
+                        " active, locale, session_generation, created_at, employment_status)"
+                        " VALUES (1, 'a@b.nl', 'a', 'A', '', false, true, 'nl', 0, '2026-01-01',"
+                        " 'MEDEWERKER')"
+                    )
+                )
+                for case_id, deleted in ((1, None), (2, "2026-02-01"), (3, None)):
+                    connection.execute(
+                        text(
+                            "INSERT INTO cases (id, team_id, author_id, title, situation,"
+                            " help_question, dilemma, stakeholders, own_role, status, visibility,"
+                            " version, deleted_at, created_at, updated_at) VALUES (:id, 1, 1,"
+                            " 'C', '', '', '', '', '', 'CONCEPT', 'TEAM', 1, :deleted,"
+                            " '2026-01-01', '2026-01-01')"
+                        ),
+                        {"id": case_id, "deleted": deleted},
+                    )
+            upgrade()
+            with db.engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT doc_type, doc_id FROM search_outbox ORDER BY doc_id")
+                ).all()
+            assert [tuple(r) for r in rows] == [("case", 1), ("case", 3)]
+            downgrade(revision="base")
+            db.session.remove()
+            db.engine.dispose()
+
+    on_test_database(check, tmp_path)
