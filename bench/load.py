@@ -4,13 +4,14 @@ as the baseline in the same run.
 
     .venv/bin/pip install -e '.[bench]'      # locust
     .venv/bin/python bench/load.py [--database sqlite|postgresql] [--users 50] [--seconds 60]
-                                   [--cases 2000] [--workers 3]
+                                   [--cases 2000] [--workers 3] [--spawn-rate 10]
 
 Prints per request type: requests, failures, requests per second, p50/p95/p99; the workers'
 memory; and the case page's throughput against hello world (measured with wrk, needs the
 Debian package). Issue 8's target on a 2-core machine: 50 users, no errors, p95 < 300 ms.
 
-The login limit per address is raised for the run: every simulated user comes from 127.0.0.1.
+The login limit per address is raised for the run (every simulated user comes from 127.0.0.1),
+and so is the posting limit per user.
 """
 
 # ruff: noqa: I001 - locust comes first: importing it patches the standard library (gevent)
@@ -142,7 +143,7 @@ class Professional(HttpUser):
         )
 
 
-def load(base: str, users: int, seconds: int) -> tuple[Environment, list[str]]:
+def load(base: str, users: int, seconds: int, spawn_rate: float) -> tuple[Environment, list[str]]:
     """Ramp up (every user logs in), then measure `seconds` of steady load. Returns the
     environment with the steady-state stats and the ramp-up's report lines."""
     env = Environment(user_classes=[Professional], host=base)
@@ -155,7 +156,7 @@ def load(base: str, users: int, seconds: int) -> tuple[Environment, list[str]]:
         env.stats.reset_all()
         gevent.spawn_later(seconds, runner.quit)
 
-    runner.start(users, spawn_rate=max(users // 5, 1))
+    runner.start(users, spawn_rate=spawn_rate)
     runner.greenlet.join()
     return env, ramp
 
@@ -183,6 +184,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--spawn-rate", type=float, default=10.0, help="users starting (logging in) per second"
+    )
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="reflectie-load-"))
     env = dict(
@@ -190,6 +194,9 @@ def main() -> None:
         REFLECTIE_INSTANCE_PATH=str(home),
         REFLECTIE_SECRET_KEY="bench",
         REFLECTIE_RATELIMIT_LOGIN_IP="10000/minute",
+        # A simulated user posts far more often than a person: keep the per-user posting
+        # limit (6 a minute) out of the measurement.
+        REFLECTIE_THREADS_POST_RATE_LIMIT="1000/minute",
     )
     database = None
     if args.database == "postgresql":
@@ -210,7 +217,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{app_port}"
         wait_for(base + "/api/v1/health")
         wait_for(f"http://127.0.0.1:{hello_port}/")
-        result, ramp = load(base, args.users, args.seconds)
+        result, ramp = load(base, args.users, args.seconds, args.spawn_rate)
         memory = rss_mb(servers[0].pid)
         flat = None
         if shutil.which("wrk"):  # the case page flat out against hello world, same settings
@@ -232,7 +239,10 @@ def main() -> None:
 
 def report(env: Environment, ramp: list[str], memory: list[float], flat, args) -> None:
     print(f"\n{args.users} users, {args.database}, {args.workers} workers (times in ms)")
-    print("ramp-up: every user logs in (Argon2id) and opens the facilitation page")
+    print(
+        f"ramp-up at {args.spawn_rate:g} users/s: every user logs in (Argon2id) and opens the"
+        " facilitation page"
+    )
     print("\n".join(ramp))
     print(f"steady load, {args.seconds} s:")
     print("\n".join(table(env)))

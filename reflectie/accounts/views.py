@@ -35,7 +35,7 @@ from reflectie.accounts.sessions import (
     login_ip_limit,
 )
 from reflectie.audit.services import record
-from reflectie.db import db, writes
+from reflectie.db import db, short_write, writes
 from reflectie.errors import Invalid, error_response, wants_json
 from reflectie.extensions import limiter
 from reflectie.forms import EmptyForm, apply_errors
@@ -389,11 +389,15 @@ def confidentiality_required(err: ConfidentialityRequired) -> ResponseReturnValu
     """A member of the team without a geheimhoudingsverklaring tried to open case text: say
     why and whom to ask (403; the JSON error in the API). The refusal goes on record."""
     db.session.rollback()
-    event = record(
-        err.action, actor=err.actor, result="denied", team_id=err.team_id, reason="geheimhouding"
-    )
-    event.object_type, event.object_id = err.object_type, err.object_id
-    db.session.commit()
+    with short_write():  # on SQLite the write lock up front: a GET reads, then writes this
+        event = record(
+            err.action,
+            actor=err.actor,
+            result="denied",
+            team_id=err.team_id,
+            reason="geheimhouding",
+        )
+        event.object_type, event.object_id = err.object_type, err.object_id
     if wants_json():
         return error_response(403, code=err.code, message=err.message)
     page = render_template(

@@ -262,21 +262,31 @@ def query_hash(q: str) -> str | None:
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+LISTED_FILTERS = frozenset({"type", "kwestie", "method", "year"})  # values from fixed lists
+
+
 def audit_search(
     user: Any, page: SearchPage, filters: dict[str, set[str]], *, channel: str
 ) -> None:
-    """One audit row per search: who, when, the filters chosen (kinds, kwesties, labels: no
-    personal data), how many results; of the words only their length and keyed hash, never
-    the words themselves (they may name a client). A page without a query searched nothing."""
+    """One audit row per search: who, when, the filters chosen, how many results; of the
+    words only their length and keyed hash, never the words themselves (they may name a
+    client). A tag is typed text too, so it is kept as a keyed hash; kinds, kwesties, methods
+    and years come from fixed lists. A page without a query searched nothing."""
     if page.query.is_empty:
         return
+
+    def shown(name: str, values: set[str]) -> list[str]:
+        if name in LISTED_FILTERS:
+            return sorted(values)
+        return sorted(h for h in map(query_hash, values) if h)
+
     record(
         "search",
         actor=user,
         channel=channel,
         query_length=len(page.q),
         query_hash=query_hash(page.q),
-        filters={name: sorted(values) for name, values in sorted(filters.items())},
+        filters={name: shown(name, values) for name, values in sorted(filters.items())},
         results=page.total,
         page=page.page,
     )
