@@ -16,10 +16,13 @@ database for good. What goes, and why:
   of them was reviewed by a second person as anonymous (no personal data, AVG recital 26): it
   stays where it was published, with its link to the original and everything it kept of the
   original (the placeholder map, texts marked safe, review remarks) removed;
-- notifications that point at the case or at a removed copy;
+- notifications that point at a removed copy (no notification kind points at a case);
 - the search documents: the deletes go through the outbox like any change, and
   `purge_search_index()` (run after the commit) makes sure the text also leaves the index
   files, not just the results.
+
+Identifying texts are matched case-insensitively by one regular expression, for finding and
+replacing alike (so what is found is also what is replaced).
 
 Audit rows stay: they hold ids, never text. The erasure adds one, with the case id, the team
 and the length of the reason only. Services flush; the caller commits.
@@ -27,13 +30,17 @@ and the length of the reason only. Services flush; the caller commits.
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, has_request_context
+from flask import Flask, current_app, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
@@ -48,6 +55,7 @@ from reflectie.publishing.models import SCANNED_FIELDS, Publication, Publication
 from reflectie.sessions.models import Meeting, MeetingCase, MeetingEvaluation
 from reflectie.threads.models import Thread
 
+log = logging.getLogger(__name__)
 MAX_REASON = 1000
 MIN_IDENTIFIER = 3  # "Jo" would match half the team's cases
 SCRUBBED = "[gewist]"
@@ -216,10 +224,6 @@ def _audit(action: str, actor: User | None, result: Erasure, reason: str) -> Non
     db.session.flush()
 
 
-def is_anonymised(case: Case) -> bool:
-    return case.title == ANONYMISED_TITLE and not any(getattr(case, n) for n in TEXT_FIELDS)
-
-
 def _delete(model: Any, *where: Any) -> int:
     return db.session.execute(delete(model).where(*where)).rowcount or 0
 
@@ -246,12 +250,27 @@ def _remove_text(
             result.threads_unlinked += _delete_publication(pub)
             result.publications_removed += 1
     _clear_meetings(case.id, needles, result, keep_agenda=keep_agenda)
-    result.notifications = _delete_notifications(case_ids=[case.id], publication_ids=removed)
+    result.notifications = _delete_notifications(removed)
 
 
 def _needles(texts: Iterable[str]) -> list[str]:
-    found = {t.strip().casefold() for t in texts if t and len(t.strip()) >= MIN_IDENTIFIER}
-    return sorted(found, key=len, reverse=True)  # longest first: no half-replaced names
+    found: dict[str, str] = {}
+    for text in texts:
+        text = (text or "").strip()
+        if len(text) >= MIN_IDENTIFIER:
+            found.setdefault(text.lower(), text)
+    return sorted(found.values(), key=len, reverse=True)  # longest first: no half-replaced names
+
+
+def _pattern(needles: list[str]) -> re.Pattern[str]:
+    # One expression for _contains and _scrub alike (str.casefold() would find "STRASSE" for
+    # "Straße", which re.IGNORECASE then does not replace).
+    return _compiled(tuple(needles))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(needles: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
 
 
 def _strings(value: Any) -> Iterable[str]:
@@ -266,7 +285,10 @@ def _strings(value: Any) -> Iterable[str]:
 
 
 def _contains(value: Any, needles: list[str]) -> bool:
-    return any(n in s.casefold() for s in _strings(value) for n in needles)
+    if not needles:
+        return False
+    pattern = _pattern(needles)
+    return any(pattern.search(s) for s in _strings(value))
 
 
 def _publication_contains(pub: Publication, needles: list[str]) -> bool:
@@ -284,9 +306,7 @@ def _delete_publication(pub: Publication) -> int:
 
 def _scrub(value: Any, needles: list[str]) -> Any:
     if isinstance(value, str):
-        for needle in needles:
-            value = re.sub(re.escape(needle), SCRUBBED, value, flags=re.IGNORECASE)
-        return value
+        return _pattern(needles).sub(SCRUBBED, value) if needles else value
     if isinstance(value, dict):
         return {k: _scrub(v, needles) for k, v in value.items()}
     if isinstance(value, list):
@@ -328,15 +348,14 @@ def _clear_meetings(
             result.meetings_scrubbed += 1
 
 
-def _delete_notifications(*, case_ids: list[int], publication_ids: list[int]) -> int:
-    conditions = []
-    if case_ids:
-        conditions.append(Notification.data["case_id"].as_integer().in_(case_ids))
-    if publication_ids:
-        conditions.append(Notification.data["publication_id"].as_integer().in_(publication_ids))
-    if not conditions:
+def _delete_notifications(publication_ids: list[int]) -> int:
+    """Notifications about removed copies (to review, reviewed). None of the kinds points at
+    a case; meeting reminders and thread notifications name no case text."""
+    if not publication_ids:
         return 0
-    return _delete(Notification, or_(*conditions))
+    return _delete(
+        Notification, Notification.data["publication_id"].as_integer().in_(publication_ids)
+    )
 
 
 # --- erasing by identifier -----------------------------------------------------------------------
@@ -400,11 +419,9 @@ def erase_matching(actor: User | None, team_id: int, text: str, *, reason: str) 
         erase_case(actor, match.case.id, reason=reason, identifiers=needles)
         for match in find_matching(actor, team_id, text)
     ]
-    # New-case drafts of the team (no case yet) that hold the text.
-    drafts = db.session.scalars(
-        select(CaseDraft).where(CaseDraft.team_id == team_id, CaseDraft.case_id.is_(None))
-    )
-    for draft in drafts:
+    # Drafts of the team that hold the text: of new cases (no case yet) and unsaved edits of
+    # cases that stay (the erased cases' drafts went with them).
+    for draft in db.session.scalars(select(CaseDraft).where(CaseDraft.team_id == team_id)):
         if _contains(draft.data, needles):
             db.session.delete(draft)
     # Copies whose original is gone already, or whose original does not contain the text.
@@ -413,7 +430,7 @@ def erase_matching(actor: User | None, team_id: int, text: str, *, reason: str) 
         if _publication_contains(pub, needles):
             removed.append(pub.id)
             _delete_publication(pub)
-    _delete_notifications(case_ids=[], publication_ids=removed)
+    _delete_notifications(removed)
     # Meeting records of the team that mention the text without a matching case on the agenda.
     for meeting in db.session.scalars(select(Meeting).where(Meeting.team_id == team_id)):
         for note in meeting.notes:
@@ -424,11 +441,22 @@ def erase_matching(actor: User | None, team_id: int, text: str, *, reason: str) 
             if _contains([outcome.text, outcome.done_note], needles):
                 outcome.text = _scrub(outcome.text, needles)
                 outcome.done_note = _scrub(outcome.done_note, needles)
+    evaluations = db.session.scalars(
+        select(MeetingEvaluation)
+        .join(Meeting, Meeting.id == MeetingEvaluation.meeting_id)
+        .where(Meeting.team_id == team_id)
+    )
+    for evaluation in evaluations:
+        if _contains(evaluation.remark, needles):
+            evaluation.remark = _scrub(evaluation.remark, needles)
     db.session.flush()
     return done
 
 
 # --- the search index ----------------------------------------------------------------------------
+
+PURGE_RETRY = 1.0  # seconds between attempts of a background purge to get the index
+PURGE_PATIENCE = 15 * 60.0  # after this long it logs an error and leaves it to `search reindex`
 
 
 def purge_search_index(*, background: bool = False) -> bool:
@@ -437,13 +465,18 @@ def purge_search_index(*, background: bool = False) -> bool:
     The outbox drain deletes them from the index. On PostgreSQL that removes the rows (a
     VACUUM later frees their space). Whoosh only marks a deleted document and keeps its terms
     in the segment files until they are merged, so on Whoosh the index is rebuilt from the
-    database (a fresh directory swapped in; the old one is removed). `background`: in a
-    request, rebuild in a thread instead of making the beheerder wait. Returns False when
+    database (a fresh directory swapped in; the old one is removed). Returns False when
     another process held the index and the rebuild has to be run later
     (`reflectie search reindex`).
+
+    `background`: in a request, rebuild in a thread instead of making the beheerder wait
+    (returns True: it is on its way). The thread waits for the drain lock as long as another
+    rebuild or drain holds it, and is done only when a rebuild that started after this
+    erasure's commit finished (a rebuild already running may have read the case before);
+    it logs the outcome, and an error after PURGE_PATIENCE seconds without the lock.
     """
     from reflectie.search.backend import get_backend
-    from reflectie.search.outbox import drain, schedule_rebuild
+    from reflectie.search.outbox import drain
     from reflectie.search.services import rebuild_index
 
     _forget_cached_text()
@@ -451,9 +484,94 @@ def purge_search_index(*, background: bool = False) -> bool:
     if get_backend().name == "postgres":
         return True
     if background and has_request_context():
-        schedule_rebuild(current_app._get_current_object())  # type: ignore[attr-defined]
-        return True
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        ticket = _purges.request(app)
+        if app.config.get("SEARCH_REBUILD_IN_BACKGROUND", True):
+            threading.Thread(
+                target=_purge_in_thread, args=(app, ticket), name="search-purge", daemon=True
+            ).start()
+            return True
+        return _purge(app, ticket, patience=0.0)  # tests: in the request's own session
     return rebuild_index() is not None
+
+
+class _Purges:
+    """Per index path: the number of the last erasure that asked for a purge, and of the last
+    one that a finished rebuild covers (it started after that erasure's commit)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._asked: dict[str, int] = {}
+        self._covered: dict[str, int] = {}
+
+    @staticmethod
+    def _key(app: Flask) -> str:
+        return str(app.config.get("SEARCH_INDEX_PATH"))
+
+    def request(self, app: Flask) -> int:
+        """Called after the erasure's commit: its ticket."""
+        with self._mutex:
+            key = self._key(app)
+            self._asked[key] = self._asked.get(key, 0) + 1
+            return self._asked[key]
+
+    def starting(self, app: Flask) -> int:
+        """A rebuild starts (its snapshot comes after this): the tickets it will cover."""
+        with self._mutex:
+            return self._asked.get(self._key(app), 0)
+
+    def finished(self, app: Flask, upto: int) -> None:
+        with self._mutex:
+            key = self._key(app)
+            self._covered[key] = max(self._covered.get(key, 0), upto)
+
+    def covered(self, app: Flask, ticket: int) -> bool:
+        with self._mutex:
+            return self._covered.get(self._key(app), 0) >= ticket
+
+
+_purges = _Purges()
+
+
+def _purge_in_thread(app: Flask, ticket: int) -> None:
+    with app.app_context():  # its own session and connection
+        _purge(app, ticket, patience=PURGE_PATIENCE)
+
+
+def _purge(app: Flask, ticket: int, *, patience: float) -> bool:
+    """Rebuild until a rebuild that started after erasure `ticket` finished. Another rebuild or
+    a drain holding the lock (in this process or another) is waited for, up to `patience`
+    seconds; a failing rebuild is retried as long. Logs the outcome."""
+    from reflectie.search.services import rebuild_index
+
+    deadline = time.monotonic() + patience
+    while True:
+        if _purges.covered(app, ticket):  # another erasure's rebuild started after ours
+            log.info("search: erased text purged from the index files (erasure %s)", ticket)
+            return True
+        upto = _purges.starting(app)
+        try:
+            built = rebuild_index()
+        except Exception:
+            db.session.rollback()
+            log.exception("search: rebuilding the index after an erasure failed")
+            built = None
+        if built is not None:
+            _purges.finished(app, upto)
+            log.info("search: erased text purged from the index files (erasure %s)", ticket)
+            return True
+        if time.monotonic() >= deadline:
+            log.error(
+                "search: no rebuild of the index after an erasure (it stayed busy or the "
+                "rebuild failed); the erased text may still be in its files: run "
+                "`reflectie search reindex`"
+            )
+            return False
+        _pause(PURGE_RETRY)
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def _forget_cached_text() -> None:
@@ -470,10 +588,14 @@ def _forget_cached_text() -> None:
 
 
 def cases_inactive_since(
-    team_ids: list[int], cutoff: datetime, *, skip_anonymised: bool = False
+    team_ids: list[int],
+    cutoff: datetime,
+    *,
+    skip_anonymised: bool = False,
+    only: list[int] | None = None,
 ) -> list[int]:
     """Ids of the teams' live cases that nobody edited, commented on or had on a meeting's
-    agenda since `cutoff` (a meeting planned after it keeps the case)."""
+    agenda since `cutoff` (a meeting planned after it keeps the case); `only`: of these."""
     last_comment = (
         select(func.max(CaseComment.created_at))
         .where(CaseComment.case_id == Case.id)
@@ -494,15 +616,16 @@ def cases_inactive_since(
     )
     if skip_anonymised:
         query = query.where(Case.title != ANONYMISED_TITLE)
+    if only is not None:
+        query = query.where(Case.id.in_(only))
     return list(db.session.scalars(query.order_by(Case.id)))
 
 
-def cases_deleted_before(team_ids: list[int], cutoff: datetime) -> list[int]:
-    """Ids of the teams' soft-deleted cases deleted before `cutoff`."""
-    return list(
-        db.session.scalars(
-            select(Case.id)
-            .where(Case.team_id.in_(team_ids), Case.deleted_at < cutoff)
-            .order_by(Case.id)
-        )
-    )
+def cases_deleted_before(
+    team_ids: list[int], cutoff: datetime, *, only: list[int] | None = None
+) -> list[int]:
+    """Ids of the teams' soft-deleted cases deleted before `cutoff`; `only`: of these."""
+    query = select(Case.id).where(Case.team_id.in_(team_ids), Case.deleted_at < cutoff)
+    if only is not None:
+        query = query.where(Case.id.in_(only))
+    return list(db.session.scalars(query.order_by(Case.id)))

@@ -119,6 +119,7 @@ class Plan:
     policy: Policy
     inactive_before: datetime
     deleted_before: datetime
+    team_ids: list[int] = field(default_factory=list)
     cases: list[int] = field(default_factory=list)  # no activity since inactive_before
     deleted_cases: list[int] = field(default_factory=list)  # soft-deleted before deleted_before
 
@@ -144,6 +145,7 @@ def plan(now: datetime | None = None, *, organisation_id: int | None = None) -> 
             policy=policy,
             inactive_before=years_before(now, policy.case_years),
             deleted_before=now - timedelta(days=policy.deleted_case_days),
+            team_ids=team_ids,
         )
         if team_ids:
             found.cases = erasure.cases_inactive_since(
@@ -163,6 +165,7 @@ class Outcome:
     erased: int = 0
     anonymised: int = 0
     deleted_erased: int = 0
+    skipped: int = 0  # planned, but worked on or erased (by a beheerder) since
     notifications: int = 0
     per_organisation: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -172,21 +175,50 @@ class Outcome:
 
 
 def apply_plan(found: Plan, outcome: Outcome, *, actor: User | None = None) -> None:
-    """Carry out one organisation's plan through the erasure service (flushes)."""
-    counts = {"erased": 0, "anonymised": 0, "deleted_erased": 0}
-    for case_id in found.deleted_cases:
-        erasure.erase_case(actor, case_id, reason=REASON)
-        counts["deleted_erased"] += 1
-    for case_id in found.cases:
-        if found.policy.action == RetentionAction.ANONYMISE:
-            erasure.anonymise_case(actor, case_id, reason=REASON)
-            counts["anonymised"] += 1
-        else:
-            erasure.erase_case(actor, case_id, reason=REASON)
-            counts["erased"] += 1
+    """Carry out one organisation's plan through the erasure service (flushes).
+
+    Each case is checked again just before it goes: one that somebody worked on since the
+    plan was made (or that was restored), or that a beheerder erased meanwhile, is skipped
+    and counted as such."""
+    counts = {"erased": 0, "anonymised": 0, "deleted_erased": 0, "skipped": 0}
+    anonymise = found.policy.action == RetentionAction.ANONYMISE
+
+    def still_deleted(case_id: int) -> bool:
+        return bool(
+            erasure.cases_deleted_before(found.team_ids, found.deleted_before, only=[case_id])
+        )
+
+    def still_inactive(case_id: int) -> bool:
+        return bool(
+            erasure.cases_inactive_since(
+                found.team_ids, found.inactive_before, skip_anonymised=anonymise, only=[case_id]
+            )
+        )
+
+    steps = [
+        *((case_id, still_deleted, "deleted_erased") for case_id in found.deleted_cases),
+        *(
+            (case_id, still_inactive, "anonymised" if anonymise else "erased")
+            for case_id in found.cases
+        ),
+    ]
+    for case_id, still_due, counter in steps:
+        if not still_due(case_id):
+            counts["skipped"] += 1
+            continue
+        try:
+            if counter == "anonymised":
+                erasure.anonymise_case(actor, case_id, reason=REASON)
+            else:
+                erasure.erase_case(actor, case_id, reason=REASON)
+        except erasure.AlreadyErased:  # by a beheerder, between the check and now
+            counts["skipped"] += 1
+            continue
+        counts[counter] += 1
     outcome.erased += counts["erased"]
     outcome.anonymised += counts["anonymised"]
     outcome.deleted_erased += counts["deleted_erased"]
+    outcome.skipped += counts["skipped"]
     outcome.per_organisation[str(found.organisation_id)] = counts
 
 
@@ -215,14 +247,17 @@ def purge_notifications(cutoff: datetime | None, outcome: Outcome) -> None:
         outcome.notifications = result.rowcount or 0
 
 
-def record_run(actor: User | None, outcome: Outcome) -> AuditEvent:
-    """One audit row for the run, with its counts (no case text, no titles)."""
+def record_run(actor: User | None, outcome: Outcome, *, completed: bool = True) -> AuditEvent:
+    """One audit row for the run, with its counts (no case text, no titles). `completed`
+    False: the run stopped on an error; the row has what was committed before it."""
     return record(
         "retention.run",
         actor=actor,
+        result="ok" if completed else "failed",
         erased=outcome.erased,
         anonymised=outcome.anonymised,
         deleted_erased=outcome.deleted_erased,
+        skipped=outcome.skipped,
         notifications=outcome.notifications,
         organisations=outcome.per_organisation,
     )

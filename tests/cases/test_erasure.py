@@ -5,6 +5,7 @@ without content. Only a beheerder may erase, and erasing twice says so."""
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 from dataclasses import replace
@@ -19,7 +20,7 @@ from sqlalchemy import delete, select, text
 from reflectie.audit.models import AuditEvent
 from reflectie.cases import erasure
 from reflectie.cases import services as case_services
-from reflectie.cases.models import Case, CaseStatus
+from reflectie.cases.models import Case, CaseDraft, CaseStatus
 from reflectie.db import db
 from reflectie.errors import Invalid, NotFound
 from reflectie.notifications.models import Notification
@@ -31,7 +32,7 @@ from reflectie.search.models import OutboxEntry
 from reflectie.search.pg_backend import DDL
 from reflectie.search.services import all_documents, check_index, rebuild_index
 from reflectie.sessions import services as meeting_services
-from reflectie.sessions.models import Meeting, MeetingCase, MeetingNote
+from reflectie.sessions.models import Meeting, MeetingCase, MeetingEvaluation, MeetingNote
 from reflectie.threads import services as thread_services
 from reflectie.threads.models import Post, Thread
 from tests.conftest import require
@@ -185,11 +186,10 @@ def plant(app: Flask, canary: str | None = None) -> dict:
         thread.published_case_id = leaky.id
         db.session.add_all(
             [
-                Notification(user_id=colleague.id, kind="test", data={"case_id": case.id}),
                 Notification(
                     user_id=colleague.id, kind="test", data={"publication_id": concept.id}
                 ),
-                Notification(user_id=colleague.id, kind="test", data={"case_id": other.id}),
+                Notification(user_id=colleague.id, kind="test", data={"publication_id": kept.id}),
             ]
         )
         db.session.commit()
@@ -314,7 +314,7 @@ def test_an_erased_case_leaves_no_trace(app, engine, admin_client, login):
         ).all()
         assert sorted(notes) == ["Over de andere casus", "[gewist] en de andere casus"]
         left = db.session.scalars(select(Notification.data).where(Notification.kind == "test"))
-        assert list(left) == [{"case_id": world["other_id"]}]
+        assert list(left) == [{"publication_id": world["kept_id"]}]
         events = db.session.scalars(
             select(AuditEvent).where(
                 AuditEvent.action == "case.erase", AuditEvent.object_id == world["case_id"]
@@ -476,3 +476,162 @@ def test_the_admin_pages_are_well_formed(app, admin_client, own_index):
         assert db.session.scalar(
             select(sa.func.count()).where(MeetingCase.case_id == world["case_id"])
         )
+
+
+def test_erasing_by_an_identifier_reaches_drafts_of_kept_cases_and_evaluation_remarks(
+    app, own_index
+):
+    """The team-wide pass: a draft edit of a case that stays, and an evaluation's remark; and
+    whatever spelling is found is also replaced (one case-insensitive expression for both)."""
+    canary = new_canary()
+    name = f"{canary}straße"
+    loud = f"{canary.upper()}STRAßE"  # str.upper() would make it "STRASSE"
+    with app.test_request_context("/", method="POST"):
+        team = make_team()
+        author = make_user(team=team, role=Role.LEERCOACH)
+        plain = case_services.CaseInput(title="Schulden", situation="s", help_question="h",
+                                        dilemma="d", kwesties=[5])  # fmt: skip
+        kept = case_services.create_case(author, team, plain, status=CaseStatus.INGEBRACHT)
+        db.session.commit()
+        case_services.save_draft(
+            author, team=team, case_id=kept.id, data={"situation": f"Bij {loud} thuis"}
+        )
+        clean_draft = case_services.save_draft(
+            author, team=team, case_id=None, data={"title": "Iets anders"}
+        )
+        meeting = meeting_services.create_meeting(
+            author,
+            team,
+            meeting_services.MeetingInput(
+                method="dilemmamethode",
+                starts_at=datetime(2026, 3, 30, 14, tzinfo=UTC),
+                duration_minutes=90,
+                case_ids=[kept.id],
+            ),
+        )
+        meeting_services.save_note(author, meeting.id, 3, f"{loud} belde; {name} ook")
+        db.session.add(
+            MeetingEvaluation(
+                meeting_id=meeting.id, user_id=author.id, scores={}, remark=f"Goed dat {name} kwam"
+            )
+        )
+        db.session.commit()
+
+        assert erasure.erase_matching(None, team.id, name, reason="Verzoek 7") == []
+        db.session.commit()
+        assert db.session.get(Case, kept.id) is not None
+        drafts = db.session.scalars(select(CaseDraft.id).where(CaseDraft.team_id == team.id))
+        assert list(drafts) == [clean_draft.id]
+        assert (
+            db.session.scalar(select(MeetingNote.text).where(MeetingNote.meeting_id == meeting.id))
+            == "[gewist] belde; [gewist] ook"
+        )
+        assert db.session.scalar(
+            select(MeetingEvaluation.remark).where(MeetingEvaluation.meeting_id == meeting.id)
+        ) == ("Goed dat [gewist] kwam")
+        assert db_hits(canary) == []
+
+
+def test_found_and_replaced_agree_on_every_spelling():
+    needles = erasure._needles(["Straße"])
+    for spelling in ("Straße", "STRAßE", "straẞe", "STRASSE", "strasse", "Strasse 5"):
+        found = erasure._contains(spelling, needles)
+        assert found == (erasure._scrub(spelling, needles) != spelling), spelling
+        assert found == ("ß" in spelling.lower()), spelling
+
+
+@pytest.fixture
+def erased(app: Flask, own_index: Path) -> dict:
+    """A case erased and committed, its text still in the index files (no purge yet)."""
+    world = plant(app)
+    with app.test_request_context("/", method="POST"):
+        rebuild_index()
+        erasure.erase_case(None, world["case_id"], reason="Verzoek 8")
+        db.session.commit()
+        assert index_file_hits(app, world["canary"]) > 0
+    return world
+
+
+def test_a_purge_waits_for_the_index_and_runs_a_rebuild_of_its_own(
+    app, erased, monkeypatch, caplog
+):
+    """Whoever holds the drain lock (a drain, a rebuild that may have read the case before the
+    erasure, another process) is waited for; the purge is done only by a rebuild that started
+    after the erasure's commit, and says so in the log."""
+    backend = get_backend(app)
+    holder = backend.writer_lock()
+    assert holder.__enter__() is True  # another rebuild is running
+    pauses = []
+
+    def pause(_seconds: float) -> None:
+        pauses.append(_seconds)
+        if len(pauses) == 2:
+            holder.__exit__(None, None, None)  # ... and finishes
+
+    monkeypatch.setattr(erasure, "_pause", pause)
+    caplog.set_level(logging.INFO, logger="reflectie.cases.erasure")
+    try:
+        with app.test_request_context("/", method="POST"):
+            ticket = erasure._purges.request(app)
+            assert erasure._purge(app, ticket, patience=60) is True
+    finally:
+        if len(pauses) < 2:
+            holder.__exit__(None, None, None)
+    assert len(pauses) == 2
+    assert index_file_hits(app, erased["canary"]) == 0
+    assert "erased text purged from the index files" in caplog.text
+
+
+def test_a_later_erasure_s_rebuild_covers_an_earlier_one(app, erased, monkeypatch):
+    from reflectie.search import services as search_services
+
+    builds = []
+    real = search_services.rebuild_index
+
+    def counted(**kwargs):
+        builds.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(search_services, "rebuild_index", counted)
+    backend = get_backend(app)
+    with app.test_request_context("/", method="POST"):
+        first = erasure._purges.request(app)
+        holder = backend.writer_lock()
+        assert holder.__enter__() is True
+
+        def pause(_seconds: float) -> None:
+            holder.__exit__(None, None, None)
+            second = erasure._purges.request(app)  # its rebuild starts after both commits
+            assert erasure._purge(app, second, patience=0) is True
+
+        monkeypatch.setattr(erasure, "_pause", pause)
+        assert erasure._purge(app, first, patience=60) is True
+    assert len(builds) == 2  # the first (refused) attempt and the second erasure's
+    assert index_file_hits(app, erased["canary"]) == 0
+
+
+def test_a_purge_that_never_gets_the_index_logs_an_error_and_says_so(
+    app, erased, monkeypatch, caplog
+):
+    monkeypatch.setattr(erasure, "PURGE_PATIENCE", 0.0)
+    monkeypatch.setattr(erasure, "_pause", lambda _s: None)
+    started = []
+    monkeypatch.setattr(erasure, "_purge_in_thread", lambda app, ticket: started.append(ticket))
+    backend = get_backend(app)
+    holder = backend.writer_lock()
+    assert holder.__enter__() is True
+    try:
+        with app.test_request_context("/", method="POST"):
+            # In a request (the default): a thread of its own does it.
+            monkeypatch.setitem(app.config, "SEARCH_REBUILD_IN_BACKGROUND", True)
+            assert erasure.purge_search_index(background=True) is True
+            assert len(started) == 1
+            monkeypatch.setitem(app.config, "SEARCH_REBUILD_IN_BACKGROUND", False)
+            assert erasure.purge_search_index(background=True) is False
+            assert erasure.purge_search_index() is False  # the command line: retries itself
+            ticket = erasure._purges.request(app)
+            assert erasure._purge(app, ticket, patience=0) is False
+    finally:
+        holder.__exit__(None, None, None)
+    assert "run `reflectie search reindex`" in caplog.text
+    assert index_file_hits(app, erased["canary"]) > 0  # the honest outcome: not purged yet
