@@ -143,8 +143,9 @@ def test_apply_erases_over_age_cases_keeps_younger_ones_and_is_audited(app):
     assert event.details["erased"] == 1
     assert event.details["deleted_erased"] == 1
     assert event.details["organisations"] == {
-        str(w["org_id"]): {"erased": 1, "anonymised": 0, "deleted_erased": 1}
+        str(w["org_id"]): {"erased": 1, "anonymised": 0, "deleted_erased": 1, "skipped": 0}
     }
+    assert (event.result, event.details["skipped"]) == ("ok", 0)
     with app.app_context():
         erased = db.session.scalars(
             select(AuditEvent.object_id).where(AuditEvent.action == "case.erase")
@@ -165,7 +166,6 @@ def test_anonymise_keeps_a_skeleton_without_text_once(app):
     with app.app_context():
         case = db.session.get(Case, w["old"])
         assert case is not None
-        assert erasure.is_anonymised(case)
         assert (case.title, case.tags, case.situation) == (erasure.ANONYMISED_TITLE, [], "")
         assert case.kwesties == [5, 2]  # the statistics keep what the case was about
         assert case.values == ["autonomie"]  # a seeded value, not a free text
@@ -226,3 +226,85 @@ def test_run_refuses_both_modes_and_unknown_organisations(app):
     result = run(app, "--org", "bestaat-niet")
     assert result.exit_code == 1
     assert "no organisation" in result.output
+
+
+def test_apply_skips_cases_worked_on_or_erased_since_the_plan(app):
+    w = world(app)
+    with at(NOW.isoformat()), app.app_context():
+        (found,) = services.plan(organisation_id=w["org_id"])
+        assert (found.cases, found.deleted_cases) == ([w["old"]], [w["deleted"]])
+        # Meanwhile: somebody comments on the old case, a beheerder erases the deleted one.
+        author = db.session.get(Case, w["old"]).author
+        case_services.add_comment(author, w["old"], "Toch weer actueel")
+        erasure.erase_case(None, w["deleted"], reason="Verzoek 9")
+        db.session.commit()
+        outcome = services.Outcome()
+        services.apply_plan(found, outcome)
+        db.session.commit()
+        assert (outcome.erased, outcome.deleted_erased, outcome.skipped) == (0, 0, 2)
+        assert db.session.get(Case, w["old"]) is not None
+
+
+def test_a_case_erased_between_the_check_and_the_erasure_is_skipped(app, monkeypatch):
+    w = world(app)
+    real = erasure.erase_case
+
+    def raced(actor, case_id, **kwargs):
+        if case_id == w["deleted"]:
+            raise erasure.AlreadyErased(case_id, NOW)
+        return real(actor, case_id, **kwargs)
+
+    monkeypatch.setattr(erasure, "erase_case", raced)
+    result = run(app, "--apply", "--org", w["slug"])
+    assert result.exit_code == 0, result.output
+    assert "erased 1, anonymised 0, erased 0 deleted case(s)" in result.output
+    assert "skipped 1 case(s)" in result.output
+    (event,) = runs(app)
+    assert event.details["skipped"] == 1
+
+
+def test_each_organisation_is_planned_just_before_it_is_applied(app, monkeypatch):
+    first, second = sorted((world(app), world(app)), key=lambda w: w["slug"])
+    real = services.apply_plan
+
+    def apply_and_touch(found, outcome, **kwargs):
+        real(found, outcome, **kwargs)
+        if found.organisation_id == first["org_id"]:  # the second one's old case is edited
+            case = db.session.get(Case, second["old"])
+            case_services.add_comment(case.author, case.id, "Nog bezig")
+
+    monkeypatch.setattr(services, "apply_plan", apply_and_touch)
+    result = run(app, "--apply")
+    assert result.exit_code == 0, result.output
+    left = case_ids(app)
+    assert first["old"] not in left
+    assert second["old"] in left
+    (event,) = runs(app)
+    assert event.details["organisations"][str(second["org_id"])]["erased"] == 0
+    assert event.details["skipped"] == 0  # not even planned
+
+
+def test_a_run_that_stops_on_an_error_still_audits_what_it_did(app, monkeypatch):
+    first, second = sorted((world(app), world(app)), key=lambda w: w["slug"])
+    real = erasure.erase_case
+
+    def failing(actor, case_id, **kwargs):
+        if case_id == second["deleted"]:
+            raise RuntimeError("de schijf is vol")
+        return real(actor, case_id, **kwargs)
+
+    monkeypatch.setattr(erasure, "erase_case", failing)
+    result = run(app, "--apply")
+    assert result.exit_code != 0
+    assert isinstance(result.exception, RuntimeError)
+    left = case_ids(app)
+    assert not {first["old"], first["deleted"]} & left  # committed before the error
+    assert {second["old"], second["deleted"]} <= left
+    (event,) = runs(app)
+    assert event.result == "failed"
+    assert event.details["organisations"] == {
+        str(first["org_id"]): {"erased": 1, "anonymised": 0, "deleted_erased": 1, "skipped": 0}
+    }
+    assert event.details["notifications"] == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
