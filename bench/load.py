@@ -20,6 +20,7 @@ from __future__ import annotations
 from locust import HttpUser, between, task
 from locust.env import Environment
 import gevent
+import gevent.event
 
 import argparse
 import os
@@ -53,6 +54,9 @@ class World:
     thread: int = 0
     emails: list[str] = []  # filled once before the run
     next_user = count()
+    users = 0  # how many the run starts
+    ready = 0  # how many have logged in and opened the facilitation page
+    all_ready: gevent.event.Event
 
 
 def set_up(env: dict[str, str], cases: int, users: int) -> None:
@@ -112,6 +116,9 @@ class Professional(HttpUser):
             f"/bijeenkomsten/{World.meeting}/leiden?stap=2", name="facilitate page"
         )
         self.token = CSRF.search(notes.text).group(1)
+        World.ready += 1
+        if World.ready == World.users:
+            World.all_ready.set()
 
     @task(3)
     def case_list(self) -> None:
@@ -150,12 +157,17 @@ def load(base: str, users: int, seconds: int, spawn_rate: float) -> tuple[Enviro
     runner = env.create_local_runner()
     ramp: list[str] = []
 
-    @env.events.spawning_complete.add_listener
-    def _ramped(user_count: int) -> None:
+    World.users, World.ready, World.all_ready = users, 0, gevent.event.Event()
+
+    def _ramped() -> None:
+        # Steady load starts once every user has logged in and opened the facilitation
+        # page: no Argon2id login falls in the measured minute.
+        World.all_ready.wait()
         ramp.extend(table(env))
         env.stats.reset_all()
         gevent.spawn_later(seconds, runner.quit)
 
+    gevent.spawn(_ramped)
     runner.start(users, spawn_rate=spawn_rate)
     runner.greenlet.join()
     return env, ramp

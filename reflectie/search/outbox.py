@@ -36,7 +36,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import session as browser_session
 from sqlalchemy import and_, delete, event, func, insert, inspect, literal, or_, select
 from sqlalchemy.orm import Session
 
@@ -108,6 +109,7 @@ def _after_flush(session: Session, _context: Any) -> None:
             [{"doc_type": t, "doc_id": i, "created_at": now} for t, i in sorted(keys)],
         )
         queued = True
+        _remember_own(keys)
     created_type = OutboxEntry.__table__.c.created_at.type
     for doc_type, dependent, objs in dependents.values():
         rows = dependent.ids(objs).add_columns(literal(doc_type), literal(now, created_type))
@@ -117,6 +119,26 @@ def _after_flush(session: Session, _context: Any) -> None:
         queued = queued or result.rowcount != 0  # -1: the driver does not say
     if queued:
         session.info["search_outbox"] = True
+
+
+OWN_KEPT = 20  # the last documents a browser changed, remembered in its session
+
+
+def _remember_own(keys: set[tuple[str, int]]) -> None:
+    """The documents this browser's requests changed, so that its next search waits for
+    them (read-your-writes) and for nobody else's changes. Not for API calls: no cookie."""
+    if not has_request_context() or request.path.startswith("/api/"):
+        return
+    own = [k for k in browser_session.get("search_own", []) if isinstance(k, str)]
+    new = [f"{t}:{i}" for t, i in sorted(keys)]
+    browser_session["search_own"] = [*(k for k in own if k not in new), *new][-OWN_KEPT:]
+
+
+def own_keys() -> set[str]:
+    """What _remember_own kept for this browser (empty outside a request)."""
+    if not has_request_context():
+        return set()
+    return {k for k in browser_session.get("search_own", []) if isinstance(k, str)}
 
 
 def _after_commit(session: Session) -> None:

@@ -32,6 +32,7 @@ from reflectie.search.outbox import (
     drain_mode,
     drainer,
     is_rebuilding,
+    own_keys,
     pending_count,
     pending_keys,
     wait_until_indexed,
@@ -125,8 +126,9 @@ def _stale_mask(user: Any, keys: set[str] | None = None) -> set[str]:
 def _catch_up(user: Any) -> set[str]:
     """Read-your-writes: drain what is pending before searching. Never waits for the lock:
     when another drainer holds it (the background thread, another worker), wait at most
-    SEARCH_CATCH_UP_WAIT seconds for it to index the few pending changes this reader may see
-    (the case they just saved). Returns the keys still pending afterwards."""
+    SEARCH_CATCH_UP_WAIT seconds for it to index the reader's own pending changes (the case
+    they just saved); other people's changes arrive a moment later. Returns the keys still
+    pending afterwards."""
     keys = pending_keys()
     if not keys:
         return keys
@@ -143,9 +145,9 @@ def _catch_up(user: Any) -> set[str]:
     keys = pending_keys()
     wait = float(app.config.get("SEARCH_CATCH_UP_WAIT", 1.0))
     if result.skipped and keys and len(keys) <= RECHECK_PENDING and wait > 0:
-        readable = keys - _stale_mask(user, keys)
-        if readable:
-            wait_until_indexed(readable, wait)
+        mine = (keys & own_keys()) - _stale_mask(user, keys)
+        if mine:
+            wait_until_indexed(mine, wait)
             keys = pending_keys()
     return keys
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask import session as flask_session
 
 from reflectie import create_app
 from reflectie.accounts.models import User
@@ -115,22 +116,26 @@ def pending(app: Flask) -> int:
         return pending_count()
 
 
-def saved_case(app: Flask, title: str, text: str) -> tuple[int, int]:
-    """A request that saves a case: (case id, id of a team member who may find it)."""
+def saved_case(app: Flask, title: str, text: str) -> tuple[int, int, list[str]]:
+    """A request that saves a case: (case id, id of a team member who may find it, what the
+    browser's session remembers of its own changes)."""
     with app.test_request_context("/", method="POST"):
         teams = make_teams()
         case = write_case(teams.colleague, teams.team_a, title, text)
-        return case.id, teams.reader.id
+        return case.id, teams.reader.id, list(flask_session.get("search_own", []))
 
 
-def found(app: Flask, reader_id: int, q: str) -> list[int]:
+def found(app: Flask, reader_id: int, q: str, own: list[str] | None = None) -> list[int]:
+    """A search request; `own`: the session of the browser that saved, if it is the same."""
     with app.test_request_context("/zoeken"):
+        if own is not None:
+            flask_session["search_own"] = own
         reader = db.session.get(User, reader_id)
         return [r.id for r in services.search(reader, q).results]
 
 
 def test_the_request_does_not_wait_for_the_index_and_the_thread_catches_up(bg_app, gate):
-    case_id, reader_id = saved_case(bg_app, "Voedselbank", "Een gezin bij de voedselbank.")
+    case_id, reader_id, _own = saved_case(bg_app, "Voedselbank", "Een gezin bij de voedselbank.")
     # The request has ended; the thread is writing the index, held at the gate.
     assert gate["entered"].wait(20)
     assert pending(bg_app) > 0
@@ -150,10 +155,25 @@ def test_a_search_right_after_saving_waits_briefly_for_the_thread(bg_app, gate, 
         time.sleep(seconds)
 
     monkeypatch.setattr(outbox, "_pause", pause)
-    case_id, reader_id = saved_case(bg_app, "Wachtkamer", "Lang in de wachtkamer.")
+    case_id, reader_id, own = saved_case(bg_app, "Wachtkamer", "Lang in de wachtkamer.")
+    assert own == [f"case:{case_id}"]
     assert gate["entered"].wait(20)
-    assert found(bg_app, reader_id, "wachtkamer") == [case_id]
+    assert found(bg_app, reader_id, "wachtkamer", own) == [case_id]
     assert waits  # it did wait for the thread
+
+
+def test_a_search_does_not_wait_for_someone_elses_change(bg_app, gate, monkeypatch):
+    """Another browser's change is not this reader's write: the search answers at once from
+    the index as it is, and finds the change once the thread has indexed it."""
+    waits = []
+    monkeypatch.setattr(outbox, "_pause", waits.append)
+    case_id, reader_id, _own = saved_case(bg_app, "Buurthuis", "Koffie in het buurthuis.")
+    assert gate["entered"].wait(20)
+    assert found(bg_app, reader_id, "buurthuis", own=[]) == []
+    assert waits == []
+    gate["open"].set()
+    assert eventually(lambda: pending(bg_app) == 0)
+    assert found(bg_app, reader_id, "buurthuis", own=[]) == [case_id]
 
 
 def test_a_full_disk_keeps_the_case_and_the_outbox_rows_until_a_retry_works(
@@ -174,7 +194,7 @@ def test_a_full_disk_keeps_the_case_and_the_outbox_rows_until_a_retry_works(
 
     monkeypatch.setattr(backend_type, "apply", apply)
     with caplog.at_level(logging.ERROR, logger="reflectie.search.outbox"):
-        case_id, reader_id = saved_case(bg_app, "Schijf vol", "De schijf is vol.")
+        case_id, reader_id, _own = saved_case(bg_app, "Schijf vol", "De schijf is vol.")
         assert eventually(lambda: "background drain failed" in caplog.text)
     assert "No space left on device" in caplog.text
     with bg_app.app_context():
@@ -194,7 +214,7 @@ def test_a_missing_index_is_rebuilt_by_the_thread(bg_app):
             db.session.commit()
         else:
             shutil.rmtree(bg_app.config["SEARCH_INDEX_PATH"])
-    case_id, reader_id = saved_case(bg_app, "Herstel", "Een index die herstelt.")
+    case_id, reader_id, _own = saved_case(bg_app, "Herstel", "Een index die herstelt.")
     assert eventually(lambda: pending(bg_app) == 0)  # rebuilt, then drained
     with bg_app.app_context():
         assert get_backend().usable()
