@@ -5,7 +5,7 @@ tests/test_permissions.py; here one route per action, the admin page and the aud
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from tests.cases.factories import make_case
 from tests.factories import make_team, make_token, make_user
 from tests.pages import get_page, text_of
 from tests.publishing.factories import make_klas, make_publication
+from tests.sessions.factories import plan_meeting
 
 CANARY = "KANARIE" + secrets.token_hex(5).upper()
 
@@ -54,16 +55,7 @@ def _world(app) -> dict:
         )
         case_services.add_comment(leader, case.id, f"Reactie {CANARY}")
         concept = publishing_services.start_publication(leader, case.id)
-        meeting = meeting_services.create_meeting(
-            leader,
-            team,
-            meeting_services.MeetingInput(
-                method="dilemmamethode",
-                starts_at=datetime(2027, 3, 30, 14, tzinfo=UTC),
-                duration_minutes=90,
-                case_ids=[case.id],
-            ),
-        )
+        meeting = plan_meeting(leader, team, [case.id])
         volunteer = make_user(team=team, role=Role.LID)
         _status(volunteer, EmploymentStatus.VRIJWILLIGER)
         stagiair = make_user(team=team, role=Role.LID)

@@ -38,6 +38,7 @@ from reflectie.threads.models import Post, Thread
 from tests.conftest import require
 from tests.factories import make_team, make_token, make_user
 from tests.pages import get_page, parse, text_of
+from tests.sessions.factories import plan_meeting
 
 CLEAN = {
     "title": "Een moeder die geen hulp wil",
@@ -128,27 +129,12 @@ def plant(app: Flask, canary: str | None = None) -> dict:
         )  # fmt: skip
         db.session.commit()
         when = datetime(2026, 3, 30, 14, tzinfo=UTC)
-        alone = meeting_services.create_meeting(
-            author,
-            team,
-            meeting_services.MeetingInput(
-                method="dilemmamethode", starts_at=when, duration_minutes=90, case_ids=[case.id]
-            ),
-        )
+        alone = plan_meeting(author, team, [case.id], starts_at=when)
         meeting_services.save_note(author, alone.id, 3, f"Notitie over {canary}")
         meeting_services.add_outcome(
             author, alone.id, kind="leerpunt", text=f"Leerpunt {canary}", owner_id=None
         )
-        shared = meeting_services.create_meeting(
-            author,
-            team,
-            meeting_services.MeetingInput(
-                method="dilemmamethode",
-                starts_at=when,
-                duration_minutes=90,
-                case_ids=[case.id, other.id],
-            ),
-        )
+        shared = plan_meeting(author, team, [case.id, other.id], starts_at=when)
         # The shared record names the client as the copy's placeholder map does: scrubbed.
         meeting_services.save_note(author, shared.id, 3, f"Fatima {canary} en de andere casus")
         meeting_services.save_note(author, shared.id, 4, "Over de andere casus")
@@ -346,15 +332,8 @@ def test_erasing_by_an_identifier_removes_it_from_the_whole_team(app, engine, ad
             make_user(team=other_team), other_team, replace(plain, title=f"Over {canary}")
         )
         db.session.commit()
-        meeting = meeting_services.create_meeting(
-            author,
-            team,
-            meeting_services.MeetingInput(
-                method="dilemmamethode",
-                starts_at=datetime(2026, 3, 30, 14, tzinfo=UTC),
-                duration_minutes=90,
-                case_ids=[untouched.id],
-            ),
+        meeting = plan_meeting(
+            author, team, [untouched.id], starts_at=datetime(2026, 3, 30, 14, tzinfo=UTC)
         )
         meeting_services.save_note(author, meeting.id, 3, f"{canary.upper()} belde nog")
         case_services.save_draft(author, team=team, case_id=None, data={"title": canary})
@@ -499,15 +478,8 @@ def test_erasing_by_an_identifier_reaches_drafts_of_kept_cases_and_evaluation_re
         clean_draft = case_services.save_draft(
             author, team=team, case_id=None, data={"title": "Iets anders"}
         )
-        meeting = meeting_services.create_meeting(
-            author,
-            team,
-            meeting_services.MeetingInput(
-                method="dilemmamethode",
-                starts_at=datetime(2026, 3, 30, 14, tzinfo=UTC),
-                duration_minutes=90,
-                case_ids=[kept.id],
-            ),
+        meeting = plan_meeting(
+            author, team, [kept.id], starts_at=datetime(2026, 3, 30, 14, tzinfo=UTC)
         )
         meeting_services.save_note(author, meeting.id, 3, f"{loud} belde; {name} ook")
         db.session.add(

@@ -20,10 +20,10 @@ from reflectie.notifications.models import Notification
 from reflectie.permissions import Role
 from reflectie.retention import services
 from reflectie.retention.models import RetentionPolicy
-from reflectie.sessions import services as meeting_services
 from tests.cases.factories import make_case
 from tests.factories import make_team, make_user
 from tests.pages import get_page, text_of
+from tests.sessions.factories import plan_meeting
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 
@@ -64,15 +64,8 @@ def world(app: Flask, *, action: str | None = None) -> dict:
         with at("2024-05-01T09:00:00+00:00"):
             young = make_case(team=team, author=author, title="Jong")
             case_services.add_comment(author, commented.id, "Nog steeds actueel")
-            meeting_services.create_meeting(
-                author,
-                team,
-                meeting_services.MeetingInput(
-                    method="dilemmamethode",
-                    starts_at=datetime(2024, 5, 20, 14, tzinfo=UTC),
-                    duration_minutes=90,
-                    case_ids=[discussed.id],
-                ),
+            plan_meeting(
+                author, team, [discussed.id], starts_at=datetime(2024, 5, 20, 14, tzinfo=UTC)
             )
             db.session.commit()
         with at("2026-09-01T09:00:00+00:00"):
