@@ -14,8 +14,8 @@
    - "inline" (tests that rely on it, commands): the end of the request or command drains;
    - False: nobody; the next search, `reflectie search drain` or a drainer elsewhere does.
    Before each search the pending rows are drained too (read-your-writes), and a search
-   that finds another drainer at work waits briefly (SEARCH_CATCH_UP_WAIT) for the rows it
-   could see.
+   that finds another drainer at work waits briefly (SEARCH_CATCH_UP_WAIT) for the reader's
+   own changes (remembered in the browser's session), never for other people's.
 3. `drain()` tries the drain lock without waiting. The holder is the only index writer: it
    reads a batch of rows, asks the providers for the current documents, writes them, then
    deletes exactly the rows it handled. Anyone who finds the lock taken leaves the rows for
