@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from reflectie.db import db
 from reflectie.errors import Invalid
 
 
@@ -47,3 +49,20 @@ def apply_errors(form: FlaskForm, err: Invalid) -> None:
             form.form_errors.extend(messages)
     if not err.fields:
         form.form_errors.append(str(err.message))
+
+
+def submitted(form: FlaskForm, action: Callable[[], object], done: str) -> bool:
+    """The common POST of a form page: for a valid form run `action` (a service call), then
+    commit and flash `done`: True, so the view redirects. When the service refuses, roll back
+    and show its messages on the form: False, so the view shows the form again."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        action()
+    except Invalid as err:
+        db.session.rollback()
+        apply_errors(form, err)
+        return False
+    db.session.commit()
+    flash(done, "success")
+    return True

@@ -38,7 +38,7 @@ from reflectie.audit.services import record
 from reflectie.db import db, short_write, writes
 from reflectie.errors import Invalid, error_response, wants_json
 from reflectie.extensions import limiter
-from reflectie.forms import EmptyForm, apply_errors
+from reflectie.forms import EmptyForm, apply_errors, submitted
 from reflectie.permissions import admin, member, public, scoped
 from reflectie.security import same_site_path
 
@@ -434,19 +434,12 @@ def confidentiality_status(user_id: int) -> ResponseReturnValue:
             "version": agreement.version if agreement else "",
         }
     )
-    if form.validate_on_submit():
-        try:
-            confidentiality.set_confidentiality(current_user, user, form.to_input())
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(
-                _("Status en geheimhouding van %(name)s zijn opgeslagen.", name=user.name),
-                "success",
-            )
-            return redirect(url_for(".confidentiality_status", user_id=user.id))
+    if submitted(
+        form,
+        lambda: confidentiality.set_confidentiality(current_user, user, form.to_input()),
+        _("Status en geheimhouding van %(name)s zijn opgeslagen.", name=user.name),
+    ):
+        return redirect(url_for(".confidentiality_status", user_id=user.id))
     return _confidentiality_page(user, form)
 
 

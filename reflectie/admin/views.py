@@ -18,7 +18,7 @@ from reflectie.audit.models import AuditEvent
 from reflectie.cases import erasure as erasure_service
 from reflectie.db import db
 from reflectie.errors import Invalid
-from reflectie.forms import EmptyForm, apply_errors, choices
+from reflectie.forms import EmptyForm, apply_errors, choices, submitted
 from reflectie.permissions import Role, TeamKind, admin
 from reflectie.retention import services as retention_services
 from reflectie.retention.forms import RetentionPolicyForm
@@ -232,23 +232,19 @@ def new_user() -> ResponseReturnValue:
 def user(user_id: int) -> ResponseReturnValue:
     user = services.find(User, id=user_id)
     form = forms.EditUserForm(obj=user)
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                current_user,
-                user,
-                name=form.name.data,
-                email=form.email.data,
-                is_admin=form.is_admin.data,
-                active=form.active.data,
-            )
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Het account is opgeslagen."), "success")
-            return redirect(url_for(".user", user_id=user.id))
+    if submitted(
+        form,
+        lambda: services.update_user(
+            current_user,
+            user,
+            name=form.name.data,
+            email=form.email.data,
+            is_admin=form.is_admin.data,
+            active=form.active.data,
+        ),
+        _("Het account is opgeslagen."),
+    ):
+        return redirect(url_for(".user", user_id=user.id))
     return render_template("admin/user.html", form=form, user=user, action_form=EmptyForm())
 
 
@@ -411,22 +407,18 @@ def retention(org_id: int) -> ResponseReturnValue:
             "deleted_case_days": policy.deleted_case_days,
         }
     )  # fmt: skip
-    if form.validate_on_submit():
-        try:
-            retention_services.set_policy(
-                current_user,
-                org,
-                case_years=form.case_years.data,
-                action=form.action.data,
-                deleted_case_days=form.deleted_case_days.data,
-            )
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("De bewaartermijn is opgeslagen."), "success")
-            return redirect(url_for(".retention", org_id=org.id))
+    if submitted(
+        form,
+        lambda: retention_services.set_policy(
+            current_user,
+            org,
+            case_years=form.case_years.data,
+            action=form.action.data,
+            deleted_case_days=form.deleted_case_days.data,
+        ),
+        _("De bewaartermijn is opgeslagen."),
+    ):
+        return redirect(url_for(".retention", org_id=org.id))
     (found,) = retention_services.plan(organisation_id=org.id)
     db.session.rollback()  # the plan only read
     return render_template("admin/retention.html", org=org, form=form, policy=policy, plan=found)

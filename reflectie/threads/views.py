@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from reflectie.cases.services import all_kwesties
 from reflectie.db import db, writes
 from reflectie.errors import Invalid, NotFound
-from reflectie.forms import EmptyForm, apply_errors, choices
+from reflectie.forms import EmptyForm, apply_errors, choices, submitted
 from reflectie.methods.access import visible_methods
 from reflectie.methods.models import Method
 from reflectie.permissions import member, scoped
@@ -602,16 +602,12 @@ def edit_post(post_id: int) -> ResponseReturnValue:
     if not access.may_edit(current_user, found):
         raise NotFound
     form = EditPostForm(data={"body": found.body} if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.edit_post(current_user, found.id, form.body.data or "")
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Het bericht is bijgewerkt."), "success")
-            return redirect(url_for(".post", post_id=found.id))
+    if submitted(
+        form,
+        lambda: services.edit_post(current_user, found.id, form.body.data or ""),
+        _("Het bericht is bijgewerkt."),
+    ):
+        return redirect(url_for(".post", post_id=found.id))
     return render_template("threads/edit_post.html", post=found, form=form)
 
 
@@ -633,16 +629,12 @@ def report_post(post_id: int) -> ResponseReturnValue:
     if found.deleted_at is not None:
         raise NotFound
     form = ReportForm()
-    if form.validate_on_submit():
-        try:
-            services.report_post(current_user, found.id, form.reason.data or "")
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Dank u. De moderatoren bekijken uw melding."), "success")
-            return redirect(url_for(".post", post_id=found.id))
+    if submitted(
+        form,
+        lambda: services.report_post(current_user, found.id, form.reason.data or ""),
+        _("Dank u. De moderatoren bekijken uw melding."),
+    ):
+        return redirect(url_for(".post", post_id=found.id))
     return render_template("threads/report.html", post=found, form=form)
 
 
