@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
@@ -142,6 +142,17 @@ def create_token_command(email: str, name: str) -> None:
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
+def start_beside(*command: str) -> subprocess.Popen[bytes]:
+    """Start `reflectie <command> --parent <this pid>` as a child process. It stops by itself
+    when this process ends: `reflectie serve` becomes gunicorn (same pid) after starting it."""
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            sys.executable, "-c", "from reflectie.cli import main; main()",
+            *command, "--parent", str(os.getpid()),
+        ]
+    )  # fmt: skip
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -152,17 +163,18 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
     show_default=True,
     help="Start the personal-data detector process (deduce) beside the web workers.",
 )
+@with_appcontext
 def serve_command(host: str, port: int, workers: int, detector: bool) -> None:
-    """Serve the app with gunicorn (and the publishing detector process)."""
+    """Serve the app with gunicorn (and the publishing detector and search drainer processes)."""
+    from reflectie.search import outbox
+
     if detector:
-        # One process holds deduce (~1.1 GB), never a web worker. It stops by itself when
-        # this process (gunicorn after the exec below, same pid) ends.
-        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [
-                sys.executable, "-c", "from reflectie.cli import main; main()",
-                "publishing", "detector", "--parent", str(os.getpid()),
-            ]
-        )  # fmt: skip
+        # One process holds deduce (~1.1 GB), never a web worker.
+        start_beside("publishing", "detector")
+    if outbox.drain_mode(current_app) == "background":
+        # One process indexes the search outbox for every worker, so that none does index
+        # work beside its requests.
+        start_beside("search", "drainer")
     args = [
         sys.executable, "-m", "gunicorn",
         "--bind", f"{host}:{port}",

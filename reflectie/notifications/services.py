@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import LoaderOption
 
@@ -58,11 +58,15 @@ def register_kind(
 
 def notify(user_ids: Iterable[int], kind: str, data: dict[str, Any]) -> int:
     """Add a notification of `kind` for each user; returns how many. The caller checked that
-    every user may see what it is about (and `render` checks again when it is shown)."""
+    every user may see what it is about (and `render` checks again when it is shown).
+
+    One INSERT for all of them (a reply notifies every follower of the thread), without
+    loading the new rows into the session."""
     if kind not in _kinds:
         raise ValueError(f"unregistered notification kind {kind!r}")
-    rows = [Notification(user_id=u, kind=kind, data=data) for u in dict.fromkeys(user_ids)]
-    db.session.add_all(rows)
+    rows = [{"user_id": u, "kind": kind, "data": data} for u in dict.fromkeys(user_ids)]
+    if rows:
+        db.session.execute(insert(Notification), rows)
     return len(rows)
 
 

@@ -1,15 +1,17 @@
-"""`reflectie search reindex|check|drain`: the index from the command line."""
+"""`reflectie search reindex|check|drain|drainer`: the index from the command line."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
 from reflectie.search import services
 from reflectie.search.backend import get_backend
-from reflectie.search.outbox import drain, pending_count
+from reflectie.search.outbox import drain, pending_count, serve_process
 
 cli = AppGroup("search", help="The search index.")
 
@@ -67,6 +69,16 @@ def drain_command() -> None:
         click.echo(f"another process holds the drain lock; {pending_count()} rows wait for it")
     else:
         click.echo(f"indexed {result.drained} outbox rows; {pending_count()} pending")
+
+
+@cli.command("drainer")
+@click.option("--parent", type=int, help="Stop when the process with this pid ends.")
+@with_appcontext
+def drainer_command(parent: int | None) -> None:
+    """Run the machine's drainer process, which indexes the outbox for every web worker
+    (`reflectie serve` starts it)."""
+    logging.basicConfig(level=logging.WARNING, format="search drainer: %(message)s")
+    serve_process(current_app._get_current_object(), parent=parent)  # type: ignore[attr-defined]
 
 
 @cli.command("query-hash")

@@ -8,9 +8,13 @@
    Bulk `update()`/`delete()` statements and SQL run outside the ORM pass no flush, so they
    add nothing: run `reflectie search check --repair` after them.
 2. After the commit, SEARCH_DRAIN_AFTER_COMMIT decides who indexes the rows:
-   - "background" (the default, `reflectie serve`): the end of the request only wakes this
-     process's drainer thread (started lazily in the worker that needs it, never in
-     gunicorn's master) and the response does not wait for the index;
+   - "background" (the default): the end of the request only wakes a drainer and the
+     response does not wait for the index. Under `reflectie serve` that is the machine's
+     drainer process, reached over a Unix datagram socket in the instance folder, so no
+     index work runs in a web worker (Whoosh is pure Python: a commit that merges segments
+     holds a worker's interpreter lock for a tenth of a second and more). Where none listens
+     (gunicorn started by hand, `flask run`) it is this process's drainer thread, started
+     lazily in the worker that needs it, never in gunicorn's master;
    - "inline" (tests that rely on it, commands): the end of the request or command drains;
    - False: nobody; the next search, `reflectie search drain` or a drainer elsewhere does.
    Before each search the pending rows are drained too (read-your-writes), and a search
@@ -29,11 +33,13 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import socket
 import threading
 import time
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -168,7 +174,7 @@ def _drain_after_request(error: BaseException | None) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     mode = drain_mode(app)
     if mode == "background":
-        # The rows are committed whatever went wrong after the commit: let the thread go.
+        # The rows are committed whatever went wrong after the commit: wake the drainer.
         drainer(app).wake()
         return
     if error is not None or mode is None:
@@ -206,19 +212,22 @@ def _drain_after_command(error: BaseException | None) -> None:
 
 
 class Drainer:
-    """One app's drainer thread in one process (SEARCH_DRAIN_AFTER_COMMIT = "background").
+    """One app's drainer in one process (SEARCH_DRAIN_AFTER_COMMIT = "background").
 
-    A daemon thread that sleeps on an Event until a request's commit wrote outbox rows, then
-    drains everything pending in an app context (and so a database session) of its own.
-    Wakes that arrive while it drains make it look again. A failure (the index's disk is full,
-    the database is away) is logged; the rows stay in the outbox and it tries again after
-    RETRY_FIRST seconds, doubling up to RETRY_MAX. The thread starts with the first wake in a
-    process, so under gunicorn it lives in the worker that served the request, never in the
-    master; a forked child starts its own. At exit it is given a moment to finish a batch.
+    A wake goes to the machine's drainer process when one listens (see serve_process), and
+    otherwise to a daemon thread of this process that sleeps on an Event until a request's
+    commit wrote outbox rows, then drains everything pending in an app context (and so a
+    database session) of its own. Wakes that arrive while it drains make it look again. A
+    failure (the index's disk is full, the database is away) is logged; the rows stay in the
+    outbox and it tries again after RETRY_FIRST seconds, doubling up to RETRY_MAX. The thread
+    starts with the first wake it gets, so under gunicorn it lives in the worker that served
+    the request, never in the master; a forked child starts its own. At exit it is given a
+    moment to finish a batch. `local`: the drainer process's own, which never hands on.
     """
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, *, local: bool = False) -> None:
         self.app = app
+        self.local = local
         self._fresh()
         _drainers.add(self)
 
@@ -233,6 +242,8 @@ class Drainer:
         return self._thread is not None and self._thread.is_alive()
 
     def wake(self) -> None:
+        if not self.local and nudge(self.app):
+            return
         with self._mutex:
             if not self.running:
                 self._stop.clear()
@@ -278,6 +289,57 @@ class Drainer:
         except Exception:  # pragma: no cover - the app context itself failed
             log.exception("search: background drainer")
             return False
+
+
+def drainer_address(app: Flask) -> Path:
+    """The Unix socket on which the machine's drainer process listens."""
+    return Path(app.instance_path) / "search-drainer.sock"
+
+
+def nudge(app: Flask) -> bool:
+    """Tell the machine's drainer process that rows wait; False when none listens (a
+    wake costs one datagram, some 20 µs)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.setblocking(False)
+        try:
+            sock.sendto(b"1", str(drainer_address(app)))
+        except BlockingIOError:
+            return True  # its queue is full of earlier wakes: it will drain
+        except OSError:
+            return False  # no socket, nobody bound to it, or a path too long for one
+    return True
+
+
+def serve_process(app: Flask, *, parent: int | None = None) -> None:
+    """The machine's drainer process: one for all web workers, so that they only commit and
+    send a wake. It listens on drainer_address (a datagram per wake; wakes that arrive while
+    it drains make one more drain, so a busy minute is indexed in batches) and drains in a
+    Drainer thread of its own, with its retries. It stops when `parent` (gunicorn's master)
+    has ended, or on Ctrl-C. While it does not listen the workers drain in their own threads."""
+    address = drainer_address(app)
+    worker = Drainer(app, local=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        address.unlink(missing_ok=True)  # left by a drainer process that died
+        try:
+            sock.bind(str(address))
+        except OSError as err:
+            log.warning("cannot listen on %s (%s); the web workers drain themselves", address, err)
+            return
+        address.chmod(0o600)
+        sock.settimeout(1.0)
+        worker.wake()  # what was committed before the workers could reach us
+        try:
+            while parent is None or os.getppid() == parent:
+                try:
+                    sock.recv(16)
+                except TimeoutError:
+                    continue  # look at the parent again
+                worker.wake()
+        except KeyboardInterrupt:  # Ctrl-C on `reflectie serve` reaches the whole group
+            pass
+        finally:
+            address.unlink(missing_ok=True)
+            worker.stop()
 
 
 _drainers: weakref.WeakSet[Drainer] = weakref.WeakSet()

@@ -16,7 +16,7 @@ from datetime import datetime
 from itertools import combinations
 from typing import Any
 
-from flask import current_app, has_request_context
+from flask import Flask, current_app, has_request_context
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -32,6 +32,7 @@ from reflectie.search.outbox import (
     drain_mode,
     drainer,
     is_rebuilding,
+    nudge,
     own_keys,
     pending_count,
     pending_keys,
@@ -124,18 +125,21 @@ def _stale_mask(user: Any, keys: set[str] | None = None) -> set[str]:
 
 
 def _catch_up(user: Any) -> set[str]:
-    """Read-your-writes: drain what is pending before searching. Never waits for the lock:
-    when another drainer holds it (the background thread, another worker), wait at most
-    SEARCH_CATCH_UP_WAIT seconds for it to index the reader's own pending changes (the case
-    they just saved); other people's changes arrive a moment later. Returns the keys still
-    pending afterwards."""
+    """Read-your-writes: have what is pending indexed before searching. Never waits for the
+    lock: when another drainer is at work (the machine's drainer process, the background
+    thread, another worker), wait at most SEARCH_CATCH_UP_WAIT seconds for it to index the
+    reader's own pending changes (the case they just saved); other people's changes arrive a
+    moment later and are masked meanwhile. Returns the keys still pending afterwards."""
     keys = pending_keys()
     if not keys:
         return keys
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if len(keys) > RECHECK_PENDING and drain_mode(app) == "background" and has_request_context():
-        drainer(app).wake()  # a bulk change: the thread indexes it; masked meanwhile
-        return keys
+    if drain_mode(app) == "background" and has_request_context():
+        if len(keys) > RECHECK_PENDING:
+            drainer(app).wake()  # a bulk change: the drainer indexes it; masked meanwhile
+            return keys
+        if nudge(app):  # the drainer process indexes them: no index work in a web worker
+            return _wait_for_own(app, user, keys)
     try:
         result = drain(limit=int(app.config.get("SEARCH_DRAIN_LIMIT", 2000)), rebuild=False)
     except Exception:
@@ -143,13 +147,20 @@ def _catch_up(user: Any) -> set[str]:
         log.exception("search: drain before search failed")
         return pending_keys()
     keys = pending_keys()
-    wait = float(app.config.get("SEARCH_CATCH_UP_WAIT", 1.0))
-    if result.skipped and keys and len(keys) <= RECHECK_PENDING and wait > 0:
-        mine = (keys & own_keys()) - _stale_mask(user, keys)
-        if mine:
-            wait_until_indexed(mine, wait)
-            keys = pending_keys()
+    if result.skipped and len(keys) <= RECHECK_PENDING:
+        return _wait_for_own(app, user, keys)
     return keys
+
+
+def _wait_for_own(app: Flask, user: Any, keys: set[str]) -> set[str]:
+    """Wait up to SEARCH_CATCH_UP_WAIT seconds while the reader's own changes among the
+    pending `keys` are indexed by someone else; returns the keys pending afterwards."""
+    wait = float(app.config.get("SEARCH_CATCH_UP_WAIT", 1.0))
+    mine = (keys & own_keys()) - _stale_mask(user, keys)
+    if not mine or wait <= 0:
+        return keys
+    wait_until_indexed(mine, wait)
+    return pending_keys()
 
 
 def _recheck(user: Any, hits: list[tuple[str, int, float]]) -> dict[tuple[str, int], Shown]:

@@ -530,11 +530,10 @@ def reply(actor: User, thread_id: int, body: str) -> Post:
         raise Invalid(fields={"body": problems})
     post = _add_post(actor, thread, _clean_body(body))
     mentioned = _notify_mentions(actor, post, mentions(post.body))
-    follower_ids = db.session.scalars(
-        select(ThreadFollow.user_id).where(ThreadFollow.thread_id == thread.id)
-    ).all()
     followers = db.session.scalars(
-        select(User).where(User.id.in_(follower_ids), User.id != actor.id)
+        select(User)
+        .join(ThreadFollow, ThreadFollow.user_id == User.id)
+        .where(ThreadFollow.thread_id == thread.id, User.id != actor.id)
     )
     notify(
         [u.id for u in followers if u.id not in mentioned and may_read_thread(u, thread)],

@@ -528,9 +528,10 @@ def reply(thread_id: int) -> ResponseReturnValue:
             db.session.rollback()
             apply_errors(form, err)
             return _thread_page(thread, reply_form=form)
+        address = _address_of(post)  # before the commit expires the post; no detour via .post
         db.session.commit()
         flash(_("Uw reactie is geplaatst."), "success")
-        return redirect(url_for(".post", post_id=post.id))
+        return redirect(address)
     return _thread_page(thread, reply_form=form)
 
 
@@ -584,15 +585,17 @@ def moderate_thread(thread_id: int) -> ResponseReturnValue:
 # --- posts ---------------------------------------------------------------------------------------
 
 
+def _address_of(found: Post) -> str:
+    """The page of the thread on which a post stands, scrolled to it."""
+    page = services.page_of_post(found.thread, found.id)
+    return url_for(".show", thread_id=found.thread_id, pagina=page, _anchor=f"bericht-{found.id}")
+
+
 @bp.get("/berichten/<int:post_id>")
 @scoped("post")
 def post(post_id: int) -> ResponseReturnValue:
     """A post's own address: its page of the thread, scrolled to it."""
-    found = access.get_post_for(current_user, post_id)
-    page = services.page_of_post(found.thread, found.id)
-    return redirect(
-        url_for(".show", thread_id=found.thread_id, pagina=page, _anchor=f"bericht-{found.id}")
-    )
+    return redirect(_address_of(access.get_post_for(current_user, post_id)))
 
 
 @bp.route("/berichten/<int:post_id>/bewerken", methods=["GET", "POST"])

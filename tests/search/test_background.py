@@ -13,6 +13,8 @@ import errno
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask import session as flask_session
 
-from reflectie import create_app
+from reflectie import cli, create_app
 from reflectie.accounts.models import User
 from reflectie.cases.models import Case
 from reflectie.cli import init_database
@@ -233,6 +235,88 @@ def test_the_thread_starts_with_the_first_change_and_not_in_a_forked_child(bg_ap
         os._exit(0 if not drainer(bg_app).running else 1)
     _pid, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.fixture
+def server(bg_app: Flask) -> Iterator[dict]:
+    """A stand-in for `reflectie serve`: a process that starts the drainer process, as serve
+    does before it becomes gunicorn, and then waits; `stop()` ends it like a server that
+    stops. The drainer process makes its app from the environment, as under serve."""
+    config = bg_app.config
+    env = {
+        **os.environ,
+        "REFLECTIE_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+        "REFLECTIE_INSTANCE_PATH": bg_app.instance_path,
+        "REFLECTIE_SECRET_KEY": config["SECRET_KEY"],
+        "REFLECTIE_SEARCH_BACKEND": config["SEARCH_BACKEND"],
+        "REFLECTIE_SEARCH_INDEX_PATH": config["SEARCH_INDEX_PATH"],
+    }
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from reflectie.cli import start_beside; "
+         "start_beside('search', 'drainer'); sys.stdin.read()"],
+        stdin=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    address = outbox.drainer_address(bg_app)
+
+    def stop() -> None:
+        if parent.poll() is None:
+            parent.stdin.close()
+            parent.wait(20)
+
+    try:
+        assert eventually(address.exists, timeout=60), "the drainer process did not start"
+        yield {"address": address, "stop": stop}
+    finally:
+        stop()  # the drainer process follows within a second
+
+
+def test_under_reflectie_serve_the_drainer_process_indexes_and_the_worker_does_not(bg_app, server):
+    """One process for the machine does the index work (Whoosh holds the interpreter lock
+    while it writes): a request only commits and wakes it, and starts no thread of its own.
+    When the server stops, the process stops, and a worker would drain in its own thread."""
+    case_id, reader_id, _own = saved_case(bg_app, "Mantelzorg", "Een zoon zorgt voor zijn vader.")
+    assert eventually(lambda: pending(bg_app) == 0)
+    assert not drainer(bg_app).running
+    assert found(bg_app, reader_id, "mantelzorg") == [case_id]
+    server["stop"]()
+    assert eventually(lambda: not server["address"].exists())
+    case_id, reader_id, _own = saved_case(bg_app, "Zonder proces", "Een vuurtoren zonder wachter.")
+    assert drainer(bg_app).running
+    assert eventually(lambda: pending(bg_app) == 0)
+    assert found(bg_app, reader_id, "vuurtoren") == [case_id]
+
+
+def test_a_search_leaves_the_index_work_to_the_drainer_process(bg_app, server, monkeypatch):
+    """A search that finds changes pending wakes the drainer process and waits for the
+    reader's own changes only; it indexes nothing in the web worker."""
+    monkeypatch.setitem(bg_app.config, "SEARCH_DRAIN_AFTER_COMMIT", False)  # no wake on save
+    case_id, reader_id, own = saved_case(bg_app, "Buurthuis", "Een buurthuis zonder vrijwilligers.")
+    assert pending(bg_app) > 0
+    monkeypatch.setitem(bg_app.config, "SEARCH_DRAIN_AFTER_COMMIT", "background")
+
+    def no_drain_here(**_kwargs):
+        raise AssertionError("the web worker drained")
+
+    monkeypatch.setattr(services, "drain", no_drain_here)
+    assert found(bg_app, reader_id, "buurthuis", own) == [case_id]
+    assert not drainer(bg_app).running
+
+
+@pytest.mark.parametrize(("mode", "started"), [("background", 1), ("inline", 0), (False, 0)])
+def test_reflectie_serve_starts_the_drainer_process_in_background_mode(
+    app, monkeypatch, mode, started
+):
+    starts = []
+    monkeypatch.setitem(app.config, "SEARCH_DRAIN_AFTER_COMMIT", mode)
+    monkeypatch.setattr(cli, "start_beside", lambda *command: starts.append(command))
+
+    def no_exec(_path, _args):
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execv", no_exec)
+    result = app.test_cli_runner().invoke(args=["serve", "--no-detector"])
+    assert result.exit_code == 0, result.output
+    assert starts.count(("search", "drainer")) == started
 
 
 def test_the_drain_mode_setting():

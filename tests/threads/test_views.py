@@ -90,9 +90,13 @@ def test_starting_a_thread_and_replying_through_the_pages(login, people, app):
     thread_id = int(thread_url.rsplit("/", 1)[1])
     response = client.post(f"/discussies/{thread_id}/reageren", data={"body": "Ik herken het."})
     assert response.status_code == 302
-    assert client.get(response.headers["Location"]).status_code == 302  # /berichten/<id>
     with app.app_context():
-        assert db.session.get(Thread, thread_id).post_count == 2
+        thread = db.session.get(Thread, thread_id)
+        assert thread.post_count == 2
+        reply_id = thread.last_post_id
+    # Straight to the reply on its page of the thread, not via its own address /berichten/<id>.
+    assert response.headers["Location"] == f"/discussies/{thread_id}?pagina=1#bericht-{reply_id}"
+    assert "Uw reactie is geplaatst." in text_of(get_page(client, response.headers["Location"]))
 
 
 def test_posts_are_sanitised(login, people):
@@ -206,6 +210,11 @@ def test_long_threads_are_paged_and_the_jump_goes_to_the_first_unread_post(
     community = get_page(lid, f"/leergemeenschappen/{people['slug']}")
     link = community.find("a", string="Regie bij de cliënt")
     assert link["href"] == f"/discussies/{people['thread']}/ongelezen"
+    # A reply goes straight to the page it stands on.
+    response = lid.post(f"/discussies/{people['thread']}/reageren", data={"body": "Reactie 7"})
+    with app.app_context():
+        reply_id = db.session.get(Thread, people["thread"]).last_post_id
+    assert response.headers["Location"].endswith(f"pagina=3#bericht-{reply_id}")
 
 
 def test_quoting_prefills_the_reply(login, people):
