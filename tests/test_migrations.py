@@ -141,3 +141,39 @@ def test_upgrading_puts_every_live_case_in_the_search_outbox(tmp_path):
             db.engine.dispose()
 
     on_test_database(check, tmp_path)
+
+
+def test_upgrading_drops_an_earlier_postgresql_search_table_for_init_to_build_again(tmp_path):
+    """e7f8a9b0c1d2: rows without the `dutch` lexemes have the same fingerprints, so nothing
+    else would rewrite them; the derived table goes, and init builds it again (on SQLite,
+    where there is no such table, the upgrade does nothing)."""
+    from sqlalchemy import text
+
+    from reflectie.search.services import ensure_index
+
+    def check(url: str, instance: str) -> None:
+        config = {**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": instance}
+        postgres = url.startswith("postgresql")
+        if postgres:
+            config["SEARCH_BACKEND"] = "postgres"
+        app = create_app(config)
+        with app.app_context():
+            upgrade(revision="d6e7f8a9b0c1")
+            if postgres:
+                with db.engine.begin() as connection:
+                    connection.execute(text("CREATE TABLE search_documents (key text)"))
+            upgrade()
+            with db.engine.connect() as connection:
+                assert "search_documents" not in db.inspect(connection).get_table_names()
+            if postgres:
+                assert ensure_index()  # what `reflectie init` does next
+                db.session.commit()
+                with db.engine.connect() as connection:
+                    columns = db.inspect(connection).get_columns("search_documents")
+                assert "tsv" in {c["name"] for c in columns}
+            db.session.remove()
+            downgrade(revision="base")
+            db.session.remove()
+            db.engine.dispose()
+
+    on_test_database(check, tmp_path)

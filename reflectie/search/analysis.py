@@ -142,6 +142,16 @@ def highlight(text: str, query_terms: set[str], *, size: int = 220) -> Markup:
     return Markup(snippet)  # noqa: S704 - escaped text and our own <mark> tags only
 
 
+def matching_words(text: str, query_terms: set[str]) -> set[str]:
+    """The distinct words of `text` (lowercased, accents kept) whose index term is one of
+    `query_terms`: what highlight() marks. PostgreSQL's ts_headline marks them by their own
+    lexemes, so accented words and the gap pairs above (teamleden for teamlid) mark too."""
+    if not query_terms:
+        return set()
+    distinct = {m.group().lower() for m in _WORD_SPAN.finditer(text)}
+    return {w for w in distinct if _matches(w, query_terms)}
+
+
 def _matches(token: str, query_terms: set[str]) -> bool:
     folded = _TOKEN.findall(fold(token))
     return any(stem(w) in query_terms for w in folded)

@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import Flask, current_app
+from markupsafe import Markup
 
 from reflectie.search.query import Query
 from reflectie.search.registry import Document
@@ -53,6 +54,15 @@ class Backend(Protocol):
     def spelling_candidates(self, word: str, principals: set[str]) -> list[str]: ...
 
     def doc_frequencies(self, terms: list[str]) -> dict[str, int]: ...
+
+    def snippets(
+        self, texts: list[str], terms: set[str], words: Sequence[str] = ()
+    ) -> list[Markup]:
+        """One escaped snippet per text, its words matching `terms` (index terms) in <mark>.
+        `words`: the query's own folded words, for matches the engine makes beyond those
+        terms. The texts are the database's current text of hits the reader may see (R-05),
+        the shown page only; never text from the index."""
+        ...
 
     def writer_lock(self) -> AbstractContextManager[bool]: ...
 

@@ -4,12 +4,24 @@ One table, `search_documents`, derived data like the Whoosh directory: created a
 `reflectie search reindex` (or the automatic rebuild when it is missing), never by a migration,
 so SQLite installs carry no trace of it. It stores a weighted tsvector (title A, body B) with a
 GIN index, and the principals as a text[] with a GIN index; every query carries the principal
-filter (dependencies.md §2.4). The vector holds the terms of reflectie.search.analysis under the
-`simple` configuration: the Dutch stemming (classic Snowball Dutch, the algorithm of the server's
-`dutch` configuration, plus the gap rules of domain.md §4) and the accent folding happen in
-Python, so the result does not depend on the server's Snowball version or on `unaccent`, and
-both engines answer the same test suite identically. Snippets are made in Python from the
-database's text for the shown page only (the role ts_headline would play).
+filter (dependencies.md §2.4).
+
+The vector indexes both stemmers' output (the issue's own way out of the Dutch stemming gaps,
+domain.md §4). First the terms of reflectie.search.analysis under the `simple` configuration:
+classic Snowball Dutch plus the gap rules and accent folding, done in Python, so every pair of
+domain.md §4 finds each other whatever the server's Snowball version, and both engines answer
+the shared test suite identically. Then the same folded words under the server's `dutch`
+configuration, so the words its stemmer conflates and ours does not (weigerte = weigert) are
+found too. A query term becomes (our term | the server's lexeme of the query word) where the two
+differ; the lexemes come with the statement a search or count starts with, so they cost no
+extra round trip. Phrases and exclusions stay our terms: `||` numbers the second part's
+positions after the first's, so the `dutch` part starts one position late (a stop word) and no
+phrase can join the last word of the body to the first of the title.
+
+Snippets come from ts_headline under the `dutch` configuration, for the shown page only and
+in one statement, over the database's current text of each hit the reader may see (R-05),
+never over the index. Its query is each text's own words whose analysis term matches, so
+accented words and the gap pairs are marked; see PostgresBackend.snippets.
 
 At 100,000 documents (docs/performance.md, session 3): a search page is one statement over
 the newest SEARCH_EXACT_LIMIT matches ("more than" beyond them), planned for its own words,
@@ -18,12 +30,15 @@ and a rebuild fills a new table beside the old one and swaps it in, indexed and 
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import text
 
 from reflectie.db import db
@@ -76,12 +91,17 @@ INSERT INTO search_documents
 VALUES (:key, :doc_type, :doc_id, :principals, :kwesties, :tags, :method, :year, :date,
         :fingerprint, to_tsvector('simple', :words),
         setweight(to_tsvector('simple', :title), 'A')
-        || setweight(to_tsvector('simple', :body), 'B'))
+        || setweight(to_tsvector('simple', :body), 'B')
+        || setweight(to_tsvector('dutch', 'de ' || :title_words), 'A')
+        || setweight(to_tsvector('dutch', 'de ' || :body_words), 'B'))
 ON CONFLICT (key) DO UPDATE SET
     principals = EXCLUDED.principals, kwesties = EXCLUDED.kwesties, tags = EXCLUDED.tags,
     method = EXCLUDED.method, year = EXCLUDED.year, date = EXCLUDED.date,
     fingerprint = EXCLUDED.fingerprint, words = EXCLUDED.words, tsv = EXCLUDED.tsv
 """
+# The `dutch` parts above start with a stop word: it takes a position but gives no lexeme, so
+# the last term of the `simple` part and the first `dutch` lexeme are never neighbours (a
+# phrase query must not join them).
 
 
 def _row(doc: Document) -> dict[str, Any]:
@@ -99,6 +119,10 @@ def _row(doc: Document) -> dict[str, Any]:
         "words": " ".join(sorted(analysis.spelling_words(f"{doc.title} {doc.body}"))),
         "title": " ".join(analysis.terms(doc.title)),
         "body": " ".join(analysis.terms(doc.body)),
+        # The folded words, stop words included: the server's `dutch` configuration stems the
+        # very words our analysis saw, as it does the query's words (`lexemes` in search()).
+        "title_words": " ".join(analysis.words(doc.title)),
+        "body_words": " ".join(analysis.words(doc.body)),
     }
 
 
@@ -106,11 +130,40 @@ def _phrase(phrase: tuple[str, ...]) -> str:
     return " <-> ".join(phrase)
 
 
-def tsquery(query: Query, *, any_terms: bool = False) -> str | None:
-    """A to_tsquery('simple', …) string; the terms are [a-z0-9]+ by construction."""
+_LEXEME = re.compile(r"^[a-z0-9]+$")
+
+
+def alternatives(lexemes: Mapping[str, str]) -> dict[str, set[str]]:
+    """Our term of each query word → the server's `dutch` lexemes of the words, where they
+    differ. `lexemes` maps a folded query word to its lexeme ('' for a stop word there)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for word, lexeme in lexemes.items():
+        found = analysis.terms(word)
+        if len(found) == 1 and lexeme != found[0] and _LEXEME.match(lexeme):
+            out[found[0]].add(lexeme)
+    return out
+
+
+def tsquery(
+    query: Query, *, any_terms: bool = False, lexemes: Mapping[str, str] | None = None
+) -> str | None:
+    """A to_tsquery('simple', …) string; the terms are [a-z0-9]+ by construction.
+
+    A one-word phrase matches our term or the server's `dutch` lexeme of the query word
+    (`lexemes`, see alternatives()); longer phrases and exclusions are our terms only. Words
+    come from the query text alone (query.words): similar cases, built from terms, have none.
+    """
     if not query.groups:
         return None
-    groups = ["(" + " | ".join(_phrase(p) for p in group) + ")" for group in query.groups]
+    others = alternatives(lexemes or {})
+
+    def positive(phrase: tuple[str, ...]) -> str:
+        if len(phrase) > 1:
+            return _phrase(phrase)
+        extra = others.get(phrase[0])
+        return "(" + " | ".join([phrase[0], *sorted(extra)]) + ")" if extra else phrase[0]
+
+    groups = ["(" + " | ".join(positive(p) for p in group) + ")" for group in query.groups]
     out = (" | " if any_terms else " & ").join(groups)
     if query.exclude:
         out = f"({out}) & !(" + " | ".join(f"({_phrase(p)})" for p in query.exclude) + ")"
@@ -118,7 +171,11 @@ def tsquery(query: Query, *, any_terms: bool = False) -> str | None:
 
 
 def _where(
-    query: Query, principals: set[str], mask: set[str], any_terms: bool = False
+    query: Query,
+    principals: set[str],
+    mask: set[str],
+    any_terms: bool = False,
+    lexemes: Mapping[str, str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The WHERE clause: the reader's principals always, the cheap array and column tests
     next and the text match last (the order PostgreSQL evaluates filters of equal cost in)."""
@@ -135,7 +192,7 @@ def _where(
     if mask:
         clauses.append("NOT (key = ANY(CAST(:mask AS text[])))")
         params["mask"] = sorted(mask)
-    tsq = tsquery(query, any_terms=any_terms)
+    tsq = tsquery(query, any_terms=any_terms, lexemes=lexemes)
     if tsq:
         clauses.append("tsv @@ to_tsquery('simple', :tsq)")
         params["tsq"] = tsq
@@ -165,6 +222,72 @@ UNION ALL SELECT 'year', year::text, count(*), 0 FROM s GROUP BY year
 """
 SPELLING_SAMPLE = 5000  # documents whose words may be suggested: the reader's newest
 
+# A search or count starts here: is the table there, plan this transaction's statements for
+# their own values, and the server's `dutch` lexeme of each query word (in order; '' for a
+# stop word), so the alternatives cost no round trip of their own.
+READY = """
+SELECT to_regclass('search_documents') IS NOT NULL
+       AND set_config('plan_cache_mode', 'force_custom_plan', true) <> '',
+       ARRAY(SELECT array_to_string(tsvector_to_array(to_tsvector('dutch', w)), ' ')
+             FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS u(w, n) ORDER BY n)
+"""
+
+# Snippets: ts_headline over each shown text with its own query, the page in one statement.
+# Its marks are control characters no text can bring along (they are removed from it first),
+# turned into <mark> after escaping; `<` is swapped for another such character meanwhile, or
+# the parser would take "<b>" for a tag and drop it from the snippet.
+MARK, UNMARK, LESS_THAN = "\x02", "\x03", "\x04"
+_UNSAFE = str.maketrans("", "", "\x00" + MARK + UNMARK + LESS_THAN)
+# About analysis.highlight()'s 220 characters: 35 words, one fragment around the best match
+# (the first 34 words when none); MaxWords counts words, so a text of long words runs longer.
+# ShortWord=2: a fragment may start or end at a three-letter word ("Let op", "het"), but not
+# at "de" or at the "b" of "<b>" (the default, 3, cut "<b>Let op</b>: de" off a match).
+HEADLINE_OPTIONS = (
+    f'StartSel="{MARK}", StopSel="{UNMARK}", MaxWords=35, MinWords=34, MaxFragments=1, ShortWord=2'
+)
+HEADLINE = """
+SELECT n, ts_headline('dutch', body, to_tsquery('dutch', q), :options)
+FROM unnest(CAST(:texts AS text[]), CAST(:queries AS text[])) WITH ORDINALITY AS u(body, q, n)
+ORDER BY n
+"""
+EXTEND = 30  # a snippet cut inside a run of non-spaces reaches back (or on) this far to a space
+
+
+def _headline_query(text: str, terms: set[str], words: Sequence[str]) -> str:
+    """to_tsquery('dutch', …) text: the text's words whose analysis term matches, as written
+    (cliënt, teamleden: the server stems them as it stems the text), and the query's words
+    for what only the server's stemmer conflates (weigert marks weigerte)."""
+    found = analysis.matching_words(text, terms)
+    found.update(w for w in words if (t := analysis.terms(w)) and t[0] in terms)
+    # \w+ runs and [a-z0-9]+ words: no quote or backslash to escape, but be safe anyway.
+    return " | ".join("'" + w.replace("\\", "").replace("'", "''") + "'" for w in sorted(found))
+
+
+def _snippet(prepared: str, headline: str) -> Markup:
+    """Escaped HTML of ts_headline's fragment of `prepared`, with "…" where text was cut."""
+    headline = headline.strip(" ")
+    plain = headline.replace(MARK, "").replace(UNMARK, "")
+    at = prepared.find(plain)
+    if at < 0:  # ts_headline returns a piece of its input; should it not, say it was cut
+        start, stop, raw = 1, 0, headline
+    else:
+        end = at + len(plain)
+        # ts_headline starts and stops at words: take in what touches them up to a space.
+        start = prepared.rfind(" ", 0, at) + 1
+        start = start if at - start <= EXTEND else at
+        stop = prepared.find(" ", end)
+        stop = len(prepared) if stop < 0 else stop
+        stop = stop if stop - end <= EXTEND else end
+        raw = prepared[start:at] + headline + prepared[end:stop]
+    body = (
+        html.escape(raw)
+        .replace(MARK, "<mark>")
+        .replace(UNMARK, "</mark>")
+        .replace(LESS_THAN, "&lt;")
+    )
+    snippet = ("…" if start > 0 else "") + body + ("…" if stop < len(prepared) else "")
+    return Markup(snippet)  # noqa: S704 - escaped text and our own <mark> tags only
+
 
 def _cap() -> int:
     return max(1, int(current_app.config.get("SEARCH_EXACT_LIMIT", 1000)))
@@ -176,19 +299,14 @@ class PostgresBackend:
     def _exists(self) -> bool:
         return bool(db.session.scalar(text("SELECT to_regclass('search_documents') IS NOT NULL")))
 
-    def _ready_to_read(self) -> bool:
+    def _ready_to_read(self, words: Sequence[str] = ()) -> tuple[bool, dict[str, str]]:
         """`_exists()`, and plan this transaction's statements for their own values: psycopg
         prepares a statement after a few runs, and PostgreSQL's generic plan for it (made
         without knowing the query's words, so with guessed match counts) was 10-20 times
-        slower at 100,000 documents."""
-        return bool(
-            db.session.scalar(
-                text(
-                    "SELECT to_regclass('search_documents') IS NOT NULL "
-                    "AND set_config('plan_cache_mode', 'force_custom_plan', true) <> ''"
-                )
-            )
-        )
+        slower at 100,000 documents. Also the `dutch` lexeme of each of `words`."""
+        distinct = list(dict.fromkeys(words))
+        ready, lexemes = db.session.execute(text(READY), {"words": distinct}).one()
+        return bool(ready), dict(zip(distinct, lexemes, strict=True))
 
     def usable(self) -> bool:
         return self._exists()
@@ -203,9 +321,12 @@ class PostgresBackend:
         documents (dependencies.md §2.4)."""
         if not request.principals:
             return Hits(0, [], {})
-        if not self._ready_to_read():
+        ready, lexemes = self._ready_to_read(request.query.words)
+        if not ready:
             raise IndexUnavailable("search_documents is missing")
-        where, params = _where(request.query, request.principals, request.mask, request.any_terms)
+        where, params = _where(
+            request.query, request.principals, request.mask, request.any_terms, lexemes
+        )
         params["limit"] = request.per_page
         params["offset"] = (request.page - 1) * request.per_page
         if request.sort == "recent" or not request.facets:
@@ -243,9 +364,12 @@ class PostgresBackend:
     def count(self, query: Query, principals: set[str], mask: set[str]) -> int:
         """Matches the principals may read, counted up to SEARCH_EXACT_LIMIT (the spelling
         suggestion asks whether there is any)."""
-        if not principals or not self._ready_to_read():
+        if not principals:
             return 0
-        where, params = _where(query, principals, mask)
+        ready, lexemes = self._ready_to_read(query.words)
+        if not ready:
+            return 0
+        where, params = _where(query, principals, mask, lexemes=lexemes)
         params["cap"] = _cap()
         return int(
             db.session.scalar(
@@ -282,6 +406,30 @@ class PostgresBackend:
 
     def doc_frequencies(self, terms: list[str]) -> dict[str, int]:
         return {}  # counting common terms in SQL costs more than it helps (similar cases)
+
+    def snippets(
+        self, texts: list[str], terms: set[str], words: Sequence[str] = ()
+    ) -> list[Markup]:
+        """ts_headline under the `dutch` configuration, the page in one statement. A text
+        with no matching word is not sent: it gets its first 220 characters (from
+        analysis.highlight(), which has nothing to mark then)."""
+        prepared = [" ".join(t.translate(_UNSAFE).split()) for t in texts]
+        queries = [_headline_query(t, terms, words) for t in prepared]
+        out = [analysis.highlight(t, set()) for t in prepared]
+        asked = [i for i, q in enumerate(queries) if q]
+        if asked:
+            rows = db.session.execute(
+                text(HEADLINE),
+                {
+                    "texts": [prepared[i].replace("<", LESS_THAN) for i in asked],
+                    "queries": [queries[i] for i in asked],
+                    "options": HEADLINE_OPTIONS,
+                },
+            )
+            for n, headline in rows:
+                i = asked[int(n) - 1]
+                out[i] = _snippet(prepared[i].replace("<", LESS_THAN), headline)
+        return out
 
     @contextmanager
     def writer_lock(self) -> Iterator[bool]:

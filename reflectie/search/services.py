@@ -224,13 +224,13 @@ def search(
     if is_rebuilding(app):
         result.rebuilding = True
     shown = _recheck(user, hits.hits)
-    dropped = 0
-    terms = query.highlight_terms
-    for doc_type, doc_id, score in hits.hits:
-        item = shown.get((doc_type, doc_id))
-        if item is None:
-            dropped += 1  # the index was behind the database: never shown
-            continue
+    visible = [(t, i, s, shown[(t, i)]) for t, i, s in hits.hits if (t, i) in shown]
+    dropped = len(hits.hits) - len(visible)  # the index was behind the database
+    # Snippets from the database's current text of the shown page only, in one engine call.
+    snippets = backend.snippets(
+        [item.text for *_hit, item in visible], query.highlight_terms, query.words
+    )
+    for (doc_type, doc_id, score, item), snippet in zip(visible, snippets, strict=True):
         provider = providers()[doc_type]
         result.results.append(
             Result(
@@ -239,7 +239,7 @@ def search(
                 id=doc_id,
                 title=item.title,
                 url=item.url,
-                snippet=analysis.highlight(item.text, terms),
+                snippet=snippet,
                 kwesties=item.kwesties,
                 group=item.group,
                 date=item.date,
@@ -395,26 +395,24 @@ def similar(
             _similar_cache[key] = cached
     found, top = cached
     shown = _recheck(user, found)
-    out = []
-    for hit_type, hit_id, score in found:
-        item = shown.get((hit_type, hit_id))
-        if item is None:
-            continue
-        out.append(
-            Result(
-                type=hit_type,
-                type_label=str(provider.label),
-                id=hit_id,
-                title=item.title,
-                url=item.url,
-                snippet=analysis.highlight(item.text, set(top)) if snippets else Markup(""),
-                kwesties=item.kwesties,
-                group=item.group,
-                date=item.date,
-                score=round(score, 4),
-            )
+    visible = [(t, i, s, shown[(t, i)]) for t, i, s in found if (t, i) in shown][:limit]
+    texts = [item.text for *_hit, item in visible]
+    made = backend.snippets(texts, set(top)) if snippets and texts else []
+    return [
+        Result(
+            type=hit_type,
+            type_label=str(provider.label),
+            id=hit_id,
+            title=item.title,
+            url=item.url,
+            snippet=made[n] if made else Markup(""),
+            kwesties=item.kwesties,
+            group=item.group,
+            date=item.date,
+            score=round(score, 4),
         )
-    return out[:limit]
+        for n, (hit_type, hit_id, score, item) in enumerate(visible)
+    ]
 
 
 def _similar_hits(

@@ -18,11 +18,12 @@ import os
 import shutil
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from whoosh import index, sorting
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
@@ -406,6 +407,12 @@ class WhooshBackend:
         with self._reading() as searcher:
             reader = searcher.reader()
             return {t: reader.doc_frequency("text", t) for t in terms}
+
+    def snippets(
+        self, texts: list[str], terms: set[str], words: Sequence[str] = ()
+    ) -> list[Markup]:
+        """Made in Python: Whoosh matches exactly the analysis terms, so `words` adds none."""
+        return [analysis.highlight(text, terms) for text in texts]
 
     # --- writing (drain lock holders only) ---------------------------------------------------
 
