@@ -163,7 +163,12 @@ def _wait_for_own(app: Flask, user: Any, keys: set[str]) -> set[str]:
     return pending_keys()
 
 
-def _recheck(user: Any, hits: list[tuple[str, int, float]]) -> dict[tuple[str, int], Shown]:
+Visible = tuple[str, int, float, Shown]  # a hit the re-check let through, and what to show
+
+
+def _recheck(user: Any, hits: list[tuple[str, int, float]]) -> list[Visible]:
+    """The hits the reader may see according to the database now, in the index's order,
+    each with its current title and text; the rest are left out (R-05)."""
     by_type: dict[str, list[int]] = defaultdict(list)
     for doc_type, doc_id, _score in hits:
         by_type[doc_type].append(doc_id)
@@ -175,7 +180,27 @@ def _recheck(user: Any, hits: list[tuple[str, int, float]]) -> dict[tuple[str, i
             continue
         for doc_id, item in provider.visible(user, ids).items():
             shown[(doc_type, doc_id)] = item
-    return shown
+    return [(t, i, score, shown[(t, i)]) for t, i, score in hits if (t, i) in shown]
+
+
+def _results(visible: list[Visible], snippets: list[Markup]) -> list[Result]:
+    """Result rows of re-checked hits, each with its snippet (in the same order)."""
+    registered = providers()
+    return [
+        Result(
+            type=doc_type,
+            type_label=str(registered[doc_type].label),
+            id=doc_id,
+            title=item.title,
+            url=item.url,
+            snippet=snippet,
+            kwesties=item.kwesties,
+            group=item.group,
+            date=item.date,
+            score=round(score, 4),
+        )
+        for (doc_type, doc_id, score, item), snippet in zip(visible, snippets, strict=True)
+    ]
 
 
 def _labels(name: str, values: list[str]) -> dict[str, str]:
@@ -223,29 +248,13 @@ def search(
         return result
     if is_rebuilding(app):
         result.rebuilding = True
-    shown = _recheck(user, hits.hits)
-    visible = [(t, i, s, shown[(t, i)]) for t, i, s in hits.hits if (t, i) in shown]
+    visible = _recheck(user, hits.hits)
     dropped = len(hits.hits) - len(visible)  # the index was behind the database (R-05)
     # Snippets from the database's current text of the shown page only, in one engine call.
     snippets = backend.snippets(
         [item.text for *_hit, item in visible], query.highlight_terms, query.words
     )
-    for (doc_type, doc_id, score, item), snippet in zip(visible, snippets, strict=True):
-        provider = providers()[doc_type]
-        result.results.append(
-            Result(
-                type=doc_type,
-                type_label=str(provider.label),
-                id=doc_id,
-                title=item.title,
-                url=item.url,
-                snippet=snippet,
-                kwesties=item.kwesties,
-                group=item.group,
-                date=item.date,
-                score=round(score, 4),
-            )
-        )
+    result.results.extend(_results(visible, snippets))
     result.total = max(0, hits.total - dropped)
     result.more = hits.more
     for name, counts in hits.facets.items():
@@ -394,25 +403,10 @@ def similar(
                 _similar_cache.clear()
             _similar_cache[key] = cached
     found, top = cached
-    shown = _recheck(user, found)
-    visible = [(t, i, s, shown[(t, i)]) for t, i, s in found if (t, i) in shown][:limit]
-    texts = [item.text for *_hit, item in visible]
-    made = backend.snippets(texts, set(top)) if snippets and texts else []
-    return [
-        Result(
-            type=hit_type,
-            type_label=str(provider.label),
-            id=hit_id,
-            title=item.title,
-            url=item.url,
-            snippet=made[n] if made else Markup(""),
-            kwesties=item.kwesties,
-            group=item.group,
-            date=item.date,
-            score=round(score, 4),
-        )
-        for n, (hit_type, hit_id, score, item) in enumerate(visible)
-    ]
+    visible = _recheck(user, found)[:limit]
+    if not snippets:
+        return _results(visible, [Markup("")] * len(visible))
+    return _results(visible, backend.snippets([item.text for *_hit, item in visible], set(top)))
 
 
 def _similar_hits(
