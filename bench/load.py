@@ -180,7 +180,7 @@ def load(base: str, users: int, seconds: int, spawn_rate: float) -> tuple[Enviro
         # still queued behind the last logins, would end (and be counted) in it: wait for them.
         World.all_ready.wait()
         gevent.sleep(SETTLE)
-        ramp.extend(table(env))
+        ramp.extend([*table(env), verdict(env, "ramp-up")])
         env.stats.reset_all()
         gevent.spawn_later(seconds, runner.quit)
 
@@ -203,6 +203,22 @@ def table(env: Environment) -> list[str]:
             f"{entry.get_response_time_percentile(0.99):6.0f}"
         )
     return lines
+
+
+BAR_MS = 300  # issue 8: no errors, p95 under 300 ms for every page
+
+
+def verdict(env: Environment, window: str) -> str:
+    """Issue 8's bar over one window's stats: which request types miss it, if any."""
+    slow = sorted(
+        entry.name
+        for entry in env.stats.entries.values()
+        if entry.num_requests and entry.get_response_time_percentile(0.95) >= BAR_MS
+    )
+    failures = env.stats.total.num_failures
+    misses = [*(f"{name} p95" for name in slow), *([f"{failures} errors"] if failures else [])]
+    result = "ok" if not misses else "MISS (" + ", ".join(misses) + ")"
+    return f"bar, {window}: 0 errors and p95 < {BAR_MS} ms for every request type -> {result}"
 
 
 def main() -> None:
@@ -275,6 +291,7 @@ def report(env: Environment, ramp: list[str], memory: list[float], flat, args) -
     print("\n".join(ramp))
     print(f"steady load, {args.seconds} s:")
     print("\n".join(table(env)))
+    print(verdict(env, "steady load"))
     for error in env.stats.errors.values():
         print(f"error: {error.method} {error.name}: {error.error} x{error.occurrences}")
     print(f"RSS of the workers and the drainer: {', '.join(f'{m:.0f} MB' for m in memory)}")
