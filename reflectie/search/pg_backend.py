@@ -413,22 +413,25 @@ class PostgresBackend:
         """ts_headline under the `dutch` configuration, the page in one statement. A text
         with no matching word is not sent: it gets its first 220 characters (from
         analysis.highlight(), which has nothing to mark then)."""
-        prepared = [" ".join(t.translate(_UNSAFE).split()) for t in texts]
+        prepared = [" ".join(t.translate(_UNSAFE).split()).replace("<", LESS_THAN) for t in texts]
         queries = [_headline_query(t, terms, words) for t in prepared]
-        out = [analysis.highlight(t, set()) for t in prepared]
         asked = [i for i, q in enumerate(queries) if q]
+        out: list[Markup] = [
+            Markup("") if q else analysis.highlight(t.replace(LESS_THAN, "<"), set())
+            for t, q in zip(prepared, queries, strict=True)
+        ]
         if asked:
             rows = db.session.execute(
                 text(HEADLINE),
                 {
-                    "texts": [prepared[i].replace("<", LESS_THAN) for i in asked],
+                    "texts": [prepared[i] for i in asked],
                     "queries": [queries[i] for i in asked],
                     "options": HEADLINE_OPTIONS,
                 },
             )
             for n, headline in rows:
                 i = asked[int(n) - 1]
-                out[i] = _snippet(prepared[i].replace("<", LESS_THAN), headline)
+                out[i] = _snippet(prepared[i], headline)
         return out
 
     @contextmanager
