@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from flask import flash
 from flask_babel import lazy_gettext as _l
@@ -51,18 +52,44 @@ def apply_errors(form: FlaskForm, err: Invalid) -> None:
         form.form_errors.append(str(err.message))
 
 
-def submitted(form: FlaskForm, action: Callable[[], object], done: str) -> bool:
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A form action that went through and was committed; `value` is what the action returned.
+    Always truthy (also when the value is None), so a view can write `if done := submitted(...)`."""
+
+    value: T
+
+
+def submitted(
+    form: FlaskForm,
+    action: Callable[[], T],
+    done: str | Callable[[T], str],
+    *,
+    valid: bool | None = None,
+) -> Done[T] | None:
     """The common POST of a form page: for a valid form run `action` (a service call), then
-    commit and flash `done`: True, so the view redirects. When the service refuses, roll back
-    and show its messages on the form: False, so the view shows the form again."""
-    if not form.validate_on_submit():
-        return False
+    commit and flash `done` as "success": a Done with the action's result, so the view
+    redirects. When the service refuses (Invalid), roll back and show its messages on the
+    form: None, so the view shows the form again. None too when the form was not sent or not
+    valid; nothing is run then.
+
+    `done` may also be a function of the action's result, for a message that names what was
+    made; it is called after the commit. `valid` is for a view that has itself decided whether
+    this form was sent and is valid (one of several forms on a page); by default
+    `form.validate_on_submit()` decides."""
+    if valid is None:
+        valid = form.validate_on_submit()
+    if not valid:
+        return None
     try:
-        action()
+        result = action()
     except Invalid as err:
         db.session.rollback()
         apply_errors(form, err)
-        return False
+        return None
     db.session.commit()
-    flash(done, "success")
-    return True
+    flash(done(result) if callable(done) else done, "success")
+    return Done(result)

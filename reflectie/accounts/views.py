@@ -246,17 +246,13 @@ def setup_2fa() -> ResponseReturnValue:
     secret = session.get("totp_candidate") or services.new_totp_secret()
     session["totp_candidate"] = secret
     form = forms.SetupSecondFactorForm()
-    if form.validate_on_submit():
-        try:
-            codes = services.enable_totp(current_user, secret, form.code.data)
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            session.pop("totp_candidate", None)
-            flash(_("Tweestapsverificatie staat aan."), "success")
-            return render_template("accounts/recovery_codes.html", codes=codes)
+    if done := submitted(
+        form,
+        lambda: services.enable_totp(current_user, secret, form.code.data),
+        _("Tweestapsverificatie staat aan."),
+    ):
+        session.pop("totp_candidate", None)
+        return render_template("accounts/recovery_codes.html", codes=done.value)
     uri = services.totp_uri(current_user, secret)
     return render_template(
         "accounts/setup_2fa.html",

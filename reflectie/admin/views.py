@@ -45,21 +45,17 @@ def index() -> ResponseReturnValue:
 @admin
 def organisations() -> ResponseReturnValue:
     form = forms.OrganisationForm()
-    if form.validate_on_submit():
-        try:
-            org = services.create_organisation(
-                current_user,
-                slug=form.slug.data,
-                name=form.name.data,
-                require_2fa=form.require_2fa.data,
-            )
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Organisatie %(name)s is aangemaakt.", name=org.name), "success")
-            return redirect(url_for(".organisations"))
+    if submitted(
+        form,
+        lambda: services.create_organisation(
+            current_user,
+            slug=form.slug.data,
+            name=form.name.data,
+            require_2fa=form.require_2fa.data,
+        ),
+        lambda org: _("Organisatie %(name)s is aangemaakt.", name=org.name),
+    ):
+        return redirect(url_for(".organisations"))
     rows = db.session.scalars(
         select(Organisation).options(selectinload(Organisation.teams)).order_by(Organisation.name)
     ).all()
@@ -72,18 +68,14 @@ def organisation(org_id: int) -> ResponseReturnValue:
     org = services.find(Organisation, id=org_id)
     form = forms.OrganisationForm(obj=org)
     del form.slug  # the short name is part of URLs and scripts: it does not change
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(
-                current_user, org, name=form.name.data, require_2fa=form.require_2fa.data
-            )
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("De organisatie is opgeslagen."), "success")
-            return redirect(url_for(".organisations"))
+    if submitted(
+        form,
+        lambda: services.update_organisation(
+            current_user, org, name=form.name.data, require_2fa=form.require_2fa.data
+        ),
+        _("De organisatie is opgeslagen."),
+    ):
+        return redirect(url_for(".organisations"))
     return render_template("admin/organisation.html", form=form, org=org)
 
 
@@ -97,22 +89,18 @@ def _organisation_choices(form: forms.TeamForm) -> None:
 def teams() -> ResponseReturnValue:
     form = forms.TeamForm()
     _organisation_choices(form)
-    if form.validate_on_submit():
-        try:
-            team = services.create_team(
-                current_user,
-                organisation=services.find(Organisation, id=form.organisation_id.data),
-                slug=form.slug.data,
-                name=form.name.data,
-                kind=TeamKind(form.kind.data),
-            )
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Team %(name)s is aangemaakt.", name=team.name), "success")
-            return redirect(url_for(".team", team_id=team.id))
+    if done := submitted(
+        form,
+        lambda: services.create_team(
+            current_user,
+            organisation=services.find(Organisation, id=form.organisation_id.data),
+            slug=form.slug.data,
+            name=form.name.data,
+            kind=TeamKind(form.kind.data),
+        ),
+        lambda team: _("Team %(name)s is aangemaakt.", name=team.name),
+    ):
+        return redirect(url_for(".team", team_id=done.value.id))
     rows = db.session.scalars(
         select(Team)
         .options(selectinload(Team.organisation), selectinload(Team.memberships))
@@ -128,18 +116,15 @@ def team(team_id: int) -> ResponseReturnValue:
     form = forms.TeamForm(obj=team, prefix="team")
     del form.slug, form.organisation_id
     member_form = forms.MembershipForm(prefix="member")
-    if request.method == "POST" and "team-name" in request.form and form.validate():
-        try:
-            services.update_team(
-                current_user, team, name=form.name.data, kind=TeamKind(form.kind.data)
-            )
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Het team is opgeslagen."), "success")
-            return redirect(url_for(".team", team_id=team.id))
+    if submitted(
+        form,
+        lambda: services.update_team(
+            current_user, team, name=form.name.data, kind=TeamKind(form.kind.data)
+        ),
+        _("Het team is opgeslagen."),
+        valid=request.method == "POST" and "team-name" in request.form and form.validate(),
+    ):
+        return redirect(url_for(".team", team_id=team.id))
     if request.method == "POST" and "member-email" in request.form and member_form.validate():
         user = services.get_user_by_email(member_form.email.data)
         if user is None:
@@ -208,22 +193,18 @@ def users() -> ResponseReturnValue:
 @admin
 def new_user() -> ResponseReturnValue:
     form = forms.NewUserForm()
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                is_admin=form.is_admin.data,
-                actor=current_user,
-            )
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Account voor %(name)s is aangemaakt.", name=user.name), "success")
-            return redirect(url_for(".user", user_id=user.id))
+    if done := submitted(
+        form,
+        lambda: services.create_user(
+            email=form.email.data,
+            name=form.name.data,
+            password=form.password.data,
+            is_admin=form.is_admin.data,
+            actor=current_user,
+        ),
+        lambda user: _("Account voor %(name)s is aangemaakt.", name=user.name),
+    ):
+        return redirect(url_for(".user", user_id=done.value.id))
     return render_template("admin/new_user.html", form=form)
 
 

@@ -64,7 +64,7 @@ from reflectie.cases.services import StaleEdit
 from reflectie.db import db, short_write, writes
 from reflectie.errors import CSRF_MESSAGE, Invalid, NotFound, error_response
 from reflectie.extensions import limiter
-from reflectie.forms import CredentialsForm, apply_errors, choices
+from reflectie.forms import CredentialsForm, apply_errors, choices, submitted
 from reflectie.permissions import Perm, public, scoped
 from reflectie.sessions.services import meetings_of_case
 
@@ -695,16 +695,12 @@ def restore(case_id: int, number: int) -> ResponseReturnValue:
 def comment(case_id: int) -> ResponseReturnValue:
     case = access.get_case_for(current_user, case_id, CaseAction.COMMENT)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            services.add_comment(current_user, case_id, form.body.data)
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Uw reactie is geplaatst."), "success")
-            return redirect(url_for(".show", case_id=case_id, _anchor="reacties"))
+    if submitted(
+        form,
+        lambda: services.add_comment(current_user, case_id, form.body.data),
+        _("Uw reactie is geplaatst."),
+    ):
+        return redirect(url_for(".show", case_id=case_id, _anchor="reacties"))
     return _show_page(case, comment_form=form)
 
 

@@ -9,8 +9,7 @@ from flask_login import current_user
 
 from reflectie.accounts.models import Organisation
 from reflectie.db import db
-from reflectie.errors import Invalid
-from reflectie.forms import EmptyForm, apply_errors, choices
+from reflectie.forms import EmptyForm, choices, submitted
 from reflectie.methods import access, forms, services
 from reflectie.methods.models import Method, MethodKind
 from reflectie.permissions import member, scoped
@@ -100,16 +99,12 @@ def edit(method_slug: str) -> ResponseReturnValue:
         form = forms.MethodForm()
         if "add_step" in request.form:
             form.steps.append_entry()
-        elif form.validate_on_submit():
-            try:
-                services.update_method(current_user, method_slug, form.to_input())
-            except Invalid as err:
-                db.session.rollback()
-                apply_errors(form, err)
-            else:
-                db.session.commit()
-                flash(_("De werkvorm is opgeslagen."), "success")
-                return redirect(url_for(".show", method_slug=method_slug))
+        elif submitted(
+            form,
+            lambda: services.update_method(current_user, method_slug, form.to_input()),
+            _("De werkvorm is opgeslagen."),
+        ):
+            return redirect(url_for(".show", method_slug=method_slug))
     return render_template("methods/edit.html", form=form, method=method)
 
 

@@ -34,7 +34,7 @@ from reflectie.cases.models import Case
 from reflectie.cases.services import all_kwesties
 from reflectie.db import db, local_today, utcnow, writes
 from reflectie.errors import Invalid, NotFound
-from reflectie.forms import EmptyForm, apply_errors, choices
+from reflectie.forms import EmptyForm, apply_errors, choices, submitted
 from reflectie.methods.access import visible_methods
 from reflectie.methods.models import Method
 from reflectie.pdf import pdf_response
@@ -138,17 +138,12 @@ def index(slug: str) -> ResponseReturnValue:
     if not has(current_user, Perm.MEETING_PLAN, team_id=team.id):
         raise NotFound
     form = _plan_form(team.id)
-    if form.validate_on_submit():
-        data = _meeting_input(form)
-        try:
-            meeting = services.create_meeting(current_user, team, data)
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("De bijeenkomst is gepland."), "success")
-            return redirect(url_for(".show", meeting_id=meeting.id))
+    if done := submitted(
+        form,
+        lambda: services.create_meeting(current_user, team, _meeting_input(form)),
+        _("De bijeenkomst is gepland."),
+    ):
+        return redirect(url_for(".show", meeting_id=done.value.id))
     return _index_page(team, form=form)
 
 
@@ -321,18 +316,14 @@ def save_note(meeting_id: int, step: int) -> ResponseReturnValue:
     form = NoteForm()
     shape = records.shape_for(meeting.method.steps[step - 1].record_kind)
     record = _record_from_form(shape) if shape else None
-    if form.validate_on_submit():
-        try:
-            services.save_note(
-                current_user, meeting.id, step - 1, form.text.data or "", structured=record
-            )
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("De aantekeningen zijn bewaard."), "success")
-            return redirect(url_for(".facilitate", meeting_id=meeting.id, stap=step))
+    if submitted(
+        form,
+        lambda: services.save_note(
+            current_user, meeting.id, step - 1, form.text.data or "", structured=record
+        ),
+        _("De aantekeningen zijn bewaard."),
+    ):
+        return redirect(url_for(".facilitate", meeting_id=meeting.id, stap=step))
     return _facilitate_page(meeting, step, note_form=form, record=record)
 
 
@@ -386,16 +377,12 @@ def close(meeting_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         return _close_page(meeting)
     form = EmptyForm()
-    if form.validate_on_submit():
-        try:
-            services.close_meeting(current_user, meeting.id)
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("De bijeenkomst is afgerond. De casussen staan op besproken."), "success")
-            return redirect(url_for(".show", meeting_id=meeting.id))
+    if submitted(
+        form,
+        lambda: services.close_meeting(current_user, meeting.id),
+        _("De bijeenkomst is afgerond. De casussen staan op besproken."),
+    ):
+        return redirect(url_for(".show", meeting_id=meeting.id))
     return _close_page(meeting, close_form=form)
 
 
@@ -404,27 +391,24 @@ def close(meeting_id: int) -> ResponseReturnValue:
 def add_outcome(meeting_id: int) -> ResponseReturnValue:
     meeting = access.get_meeting_to_lead(current_user, meeting_id)
     form = _outcome_form(meeting, submitted=True)
-    if form.validate_on_submit():
-        owner = form.owner_id.data or ""
-        try:
-            outcome = services.add_outcome(
-                current_user,
-                meeting.id,
-                kind=form.kind.data or "",
-                text=form.text.data or "",
-                owner_id=int(owner) if owner.isdecimal() else None,
-                due_on=form.due_on.data,
-            )
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            if outcome.kind == OutcomeKind.ACTIEPUNT:
-                flash(_("Het actiepunt is toegevoegd."), "success")
-            else:
-                flash(_("Het leerpunt is toegevoegd."), "success")
-            return redirect(url_for(".close", meeting_id=meeting.id) + "#uitkomsten")
+    owner = form.owner_id.data or ""
+    if submitted(
+        form,
+        lambda: services.add_outcome(
+            current_user,
+            meeting.id,
+            kind=form.kind.data or "",
+            text=form.text.data or "",
+            owner_id=int(owner) if owner.isdecimal() else None,
+            due_on=form.due_on.data,
+        ),
+        lambda outcome: (
+            _("Het actiepunt is toegevoegd.")
+            if outcome.kind == OutcomeKind.ACTIEPUNT
+            else _("Het leerpunt is toegevoegd.")
+        ),
+    ):
+        return redirect(url_for(".close", meeting_id=meeting.id) + "#uitkomsten")
     return _close_page(meeting, outcome_form=form)
 
 
@@ -529,29 +513,29 @@ def _series_form(team: Team, *, submitted: bool) -> SeriesForm:
 def create_series(slug: str) -> ResponseReturnValue:
     team = get_team_for(current_user, slug, Perm.MEETING_PLAN)
     form = _series_form(team, submitted=True)
-    if form.validate_on_submit():
-        data = series.SeriesInput(
-            method=form.method.data,
-            weekday=form.weekday.data,
-            start_time=form.time.data,
-            duration_minutes=form.duration_minutes.data,
-            interval_weeks=form.interval_weeks.data,
-            starts_on=form.starts_on.data,
-            ends_on=form.ends_on.data,
-            location=form.location.data or "",
-            rotation=list(form.rotation.data or []),
-            timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
-        )
-        try:
-            made = series.create_series(current_user, team, data, today=local_today())
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("De reeks is gepland, met de eerstvolgende bijeenkomsten."), "success")
-            return redirect(url_for(".show_series", series_id=made.id))
+    if done := submitted(
+        form,
+        lambda: series.create_series(current_user, team, _series_input(form), today=local_today()),
+        _("De reeks is gepland, met de eerstvolgende bijeenkomsten."),
+    ):
+        return redirect(url_for(".show_series", series_id=done.value.id))
     return _index_page(team, series_form=form)
+
+
+def _series_input(form: SeriesForm) -> series.SeriesInput:
+    """The fields of a valid series form."""
+    return series.SeriesInput(
+        method=form.method.data,
+        weekday=form.weekday.data,
+        start_time=form.time.data,
+        duration_minutes=form.duration_minutes.data,
+        interval_weeks=form.interval_weeks.data,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        location=form.location.data or "",
+        rotation=list(form.rotation.data or []),
+        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+    )
 
 
 @bp.get("/reeksen/<int:series_id>")
@@ -641,17 +625,17 @@ def evaluate(meeting_id: int) -> ResponseReturnValue:
         form = EvaluationForm(formdata=None, data=data)
     for key, statement in evaluations.ITEMS.items():
         getattr(form, key).label.text = statement
-    if form.validate_on_submit():
-        scores = {key: getattr(form, key).data for key in evaluations.ITEMS}
-        try:
-            evaluations.evaluate(current_user, meeting.id, scores, form.remark.data or "")
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Dank voor uw evaluatie."), "success")
-            return redirect(url_for(".show", meeting_id=meeting.id))
+    if submitted(
+        form,
+        lambda: evaluations.evaluate(
+            current_user,
+            meeting.id,
+            {key: getattr(form, key).data for key in evaluations.ITEMS},
+            form.remark.data or "",
+        ),
+        _("Dank voor uw evaluatie."),
+    ):
+        return redirect(url_for(".show", meeting_id=meeting.id))
     return render_template(
         "sessions/evaluate.html",
         meeting=meeting,

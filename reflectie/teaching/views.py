@@ -28,7 +28,7 @@ from reflectie.audit.throttle import per_user
 from reflectie.cases.services import all_kwesties
 from reflectie.db import db, local_today
 from reflectie.errors import Invalid, NotFound
-from reflectie.forms import EmptyForm, apply_errors, choices
+from reflectie.forms import EmptyForm, apply_errors, choices, submitted
 from reflectie.methods.access import visible_methods
 from reflectie.methods.models import Method
 from reflectie.pdf import pdf_response
@@ -130,24 +130,21 @@ def collections() -> ResponseReturnValue:
     _require_docent()
     form = CollectionForm()
     form.method_id.choices = _method_choices(current_user)
-    if form.validate_on_submit():
-        try:
-            collection = services.create_collection(
-                current_user,
-                title=form.title.data or "",
-                description=form.description.data or "",
-                method_id=_int(form.method_id.data),
-            )
-            add = _int(request.form.get("add"))
-            if add:
-                services.add_item(current_user, collection.id, add)
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("De bundel is gemaakt."), "success")
-            return redirect(url_for(".collection", collection_id=collection.id))
+
+    def create() -> Collection:
+        made = services.create_collection(
+            current_user,
+            title=form.title.data or "",
+            description=form.description.data or "",
+            method_id=_int(form.method_id.data),
+        )
+        add = _int(request.form.get("add"))
+        if add:
+            services.add_item(current_user, made.id, add)
+        return made
+
+    if done := submitted(form, create, _("De bundel is gemaakt.")):
+        return redirect(url_for(".collection", collection_id=done.value.id))
     rows = db.session.scalars(
         access.usable_collections(current_user).order_by(Collection.updated_at.desc())
     ).all()

@@ -141,25 +141,25 @@ def new_community() -> ResponseReturnValue:
     if not access.may_create(current_user):
         raise NotFound
     form = _community_form()
-    if form.validate_on_submit():
-        raw_org = form.organisation_id.data
-        data = services.CommunityInput(
-            name=form.name.data or "",
-            description=form.description.data or "",
-            access=form.access.data or "",
-            organisation_id=int(raw_org) if raw_org and str(raw_org).isdecimal() else None,
-            kwesties=list(form.kwesties.data or []),
-        )
-        try:
-            community = services.create_community(current_user, data)
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("De leergemeenschap is gestart."), "success")
-            return redirect(url_for(".community", community_slug=community.slug))
+    if done := submitted(
+        form,
+        lambda: services.create_community(current_user, _community_input(form)),
+        _("De leergemeenschap is gestart."),
+    ):
+        return redirect(url_for(".community", community_slug=done.value.slug))
     return render_template("threads/new_community.html", form=form)
+
+
+def _community_input(form: CommunityForm) -> services.CommunityInput:
+    """The fields of a valid form for a new community."""
+    raw_org = form.organisation_id.data
+    return services.CommunityInput(
+        name=form.name.data or "",
+        description=form.description.data or "",
+        access=form.access.data or "",
+        organisation_id=int(raw_org) if raw_org and str(raw_org).isdecimal() else None,
+        kwesties=list(form.kwesties.data or []),
+    )
 
 
 @bp.route("/leergemeenschappen/instellingen", methods=["GET", "POST"])
@@ -386,14 +386,12 @@ def edit_community(community_slug: str) -> ResponseReturnValue:
             description=form.description.data or "",
             kwesties=list(form.kwesties.data or []),
         )
-        try:
-            services.update_community(current_user, community, data)
-        except Invalid as err:
-            db.session.rollback()
-            apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("De leergemeenschap is bijgewerkt."), "success")
+        if submitted(
+            form,
+            lambda: services.update_community(current_user, community, data),
+            _("De leergemeenschap is bijgewerkt."),
+            valid=True,  # only the CSRF token is checked above; the service checks the fields
+        ):
             return redirect(url_for(".community", community_slug=community.slug))
     return render_template(
         "threads/edit_community.html", community=community, form=form, archive_form=EmptyForm()
