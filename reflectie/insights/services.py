@@ -1,7 +1,9 @@
 """What a team's cases and meetings show over a period: the kwesties they touch per quarter,
 the values most in play, the methods used, meetings held versus planned, open and overdue
-actions, cases not yet brought in. An organisation view adds teams up without any case text
-and hides small counts, so that no single case can be recognised."""
+actions, cases not yet brought in. The signalering report adds the dilemmas of approved,
+anonymised copies and names only the values of the seeded list. An organisation view adds teams
+up without any case text and hides small counts, also from its totals, so that no single case
+can be recognised."""
 
 from __future__ import annotations
 
@@ -14,10 +16,13 @@ from sqlalchemy import select
 
 from reflectie.accounts.models import Organisation, Team, User
 from reflectie.cases.models import CaseStatus
+from reflectie.cases.services import all_values
 from reflectie.cases.stats import CaseFact, case_facts
 from reflectie.db import db
 from reflectie.errors import NotFound
 from reflectie.permissions import Perm, has
+from reflectie.publishing.access import team_publications
+from reflectie.publishing.models import Publication, PublicationStatus
 from reflectie.sessions.models import Meeting, MeetingOutcome, MeetingStatus, OutcomeKind
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -73,12 +78,20 @@ def period(first: Quarter | None, last: Quarter | None, *, today: date) -> list[
     return quarters
 
 
+@dataclass(frozen=True)
+class Dilemma:
+    """The dilemma of a case's approved anonymised copy: the only case text the report holds."""
+
+    kwestie: int | None  # the copy's primary kwestie
+    text: str
+
+
 @dataclass
 class TeamInsights:
     quarters: list[Quarter]
     kwesties: dict[Quarter, Counter[int]]  # every kwestie a case touches, by quarter
     primary: Counter[int]  # the primary kwestie of each case in the period
-    values: list[tuple[str, int]]
+    values: list[tuple[str, int]]  # free values too: the page stays within the team
     methods: list[tuple[str, int]]
     held: dict[Quarter, int]
     planned: dict[Quarter, int]  # not cancelled (held ones included)
@@ -86,6 +99,11 @@ class TeamInsights:
     overdue_actions: list[MeetingOutcome]
     waiting: int  # team cases still concept: not yet brought in
     cases: int
+    # For the report, which leaves the team: values of the seeded list by name; a value a user
+    # typed (it may be a name) only counted, as the cases that name one.
+    report_values: list[tuple[str, int]]
+    other_values: int
+    dilemmas: list[Dilemma]  # of the period's cases, from approved copies only
 
 
 def _by_quarter(facts: list[CaseFact], quarters: list[Quarter]) -> dict[Quarter, Counter[int]]:
@@ -107,6 +125,34 @@ def _meetings(team_ids: list[int], quarters: list[Quarter]) -> list[Meeting]:
             )
         )
     )
+
+
+def _seeded_values() -> set[str]:
+    return {name.casefold() for value in all_values() for name in (value.slug, value.name)}
+
+
+def _dilemmas(actor: User, team: Team, facts: list[CaseFact]) -> list[Dilemma]:
+    """The dilemma of each case's approved anonymised copy (the latest approved one), in the
+    order of the cases: never a concept, a copy under review, sent back or withdrawn, and
+    never the original's text."""
+    if not facts:
+        return []
+    latest = {
+        pub.case_id: pub
+        for pub in db.session.scalars(
+            team_publications(actor, team.id)
+            .where(
+                Publication.status == PublicationStatus.PUBLISHED,
+                Publication.case_id.in_([f.id for f in facts]),
+            )
+            .order_by(Publication.published_at, Publication.id)
+        )
+    }
+    return [
+        Dilemma(pub.primary_kwestie, " ".join(pub.dilemma.split()))
+        for fact in facts
+        if (pub := latest.get(fact.id)) is not None and pub.dilemma.strip()
+    ]
 
 
 def team_insights(actor: User, team: Team, quarters: list[Quarter], *, today: date) -> TeamInsights:
@@ -134,6 +180,7 @@ def team_insights(actor: User, team: Team, quarters: list[Quarter], *, today: da
         )
     )
     all_facts = case_facts([team.id])
+    seeded = _seeded_values()
     return TeamInsights(
         quarters=quarters,
         kwesties=_by_quarter(facts, quarters),
@@ -146,6 +193,11 @@ def team_insights(actor: User, team: Team, quarters: list[Quarter], *, today: da
         overdue_actions=[a for a in open_actions if a.due_on and a.due_on < today],
         waiting=sum(1 for f in all_facts if f.status == CaseStatus.CONCEPT),
         cases=len(facts),
+        report_values=Counter(
+            v for f in facts for v in f.values if v.casefold() in seeded
+        ).most_common(10),
+        other_values=sum(1 for f in facts if any(v.casefold() not in seeded for v in f.values)),
+        dilemmas=_dilemmas(actor, team, facts),
     )
 
 
@@ -157,23 +209,42 @@ class TeamRow:
     open_actions: int | None
 
 
+@dataclass(frozen=True)
+class Total:
+    """A column's total. With a cell of the column hidden it is only the sum of the shown cells
+    (`exact` False, shown as "minstens"): the real total minus the shown cells would give the
+    hidden cell away."""
+
+    value: int
+    exact: bool
+
+
 @dataclass
 class OrganisationInsights:
     quarters: list[Quarter]
     teams: list[TeamRow]
-    kwesties: dict[int, int | None] = field(default_factory=dict)  # over all teams
-    cases: int | None = None
+    cases: Total
+    held: Total
+    open_actions: Total
+    # Over the teams whose case count is shown: with a hidden team in them, a kwestie counted
+    # more often than the shown teams have cases would show that team's count.
+    kwesties: dict[int, int | None] = field(default_factory=dict)
 
 
 def _shown(count: int) -> int | None:
     return count if count >= SMALL else None
 
 
+def _total(cells: list[int | None]) -> Total:
+    return Total(sum(c for c in cells if c is not None), exact=None not in cells)
+
+
 def organisation_insights(
     organisation: Organisation, quarters: list[Quarter]
 ) -> OrganisationInsights:
-    """For beheerders (the caller checks): counts per team and kwestie, never any text, and
-    every count below five hidden."""
+    """For beheerders (the caller checks): counts per team and kwestie, never any text, every
+    count below five hidden, and nothing on the page from which a hidden count can be worked
+    out (totals and kwesties leave the hidden teams out)."""
     teams = sorted(organisation.teams, key=lambda t: t.name.casefold())
     ids = [t.id for t in teams]
     since, until = quarters[0].start, quarters[-1].next().start
@@ -193,18 +264,22 @@ def organisation_insights(
     )
     cases_per_team = Counter(f.team_id for f in facts)
     held_per_team = Counter(m.team_id for m in meetings if m.status == MeetingStatus.CLOSED)
-    kwesties = Counter(k for f in facts for k in f.kwesties)
+    rows = [
+        TeamRow(
+            t,
+            _shown(cases_per_team[t.id]),
+            _shown(held_per_team[t.id]),
+            _shown(actions[t.id]),
+        )
+        for t in teams
+    ]
+    shown = {row.team.id for row in rows if row.cases is not None}
+    kwesties = Counter(k for f in facts if f.team_id in shown for k in f.kwesties)
     return OrganisationInsights(
         quarters=quarters,
-        teams=[
-            TeamRow(
-                t,
-                _shown(cases_per_team[t.id]),
-                _shown(held_per_team[t.id]),
-                _shown(actions[t.id]),
-            )
-            for t in teams
-        ],
+        teams=rows,
+        cases=_total([row.cases for row in rows]),
+        held=_total([row.held for row in rows]),
+        open_actions=_total([row.open_actions for row in rows]),
         kwesties={n: _shown(kwesties[n]) for n in range(1, 8)},
-        cases=_shown(len(facts)),
     )

@@ -1,5 +1,5 @@
 """Insights pages: a team's (for its leercoaches and teamleiders), an organisation's (for
-beheerders, counts only), and the signalering report as Markdown and PDF."""
+beheerders, counts only), and the signalering report as Markdown, PDF and a page to print."""
 
 from __future__ import annotations
 
@@ -82,6 +82,15 @@ def team(slug: str) -> ResponseReturnValue:
     return render_template("insights/team.html", **_team_page_data(team))
 
 
+@bp.get("/teams/<slug>/inzichten/signalering")
+@scoped("team")
+@per_user("RATELIMIT_EXPORTS", "exports")
+def signalering(slug: str) -> ResponseReturnValue:
+    """The report as a page to print, for where the server cannot make the PDF."""
+    team = get_team_for(current_user, slug, Perm.INSIGHTS_READ)
+    return render_template("insights/signalering.html", pdf=False, **_team_page_data(team))
+
+
 @bp.get("/teams/<slug>/inzichten/signalering.md")
 @scoped("team")
 @per_user("RATELIMIT_EXPORTS", "exports")
@@ -103,7 +112,7 @@ def signalering_pdf(slug: str) -> ResponseReturnValue:
     return pdf_response(
         render_template("insights/signalering.html", pdf=True, **_team_page_data(team)),
         filename=f"signalering-{team.slug}.pdf",
-        print_view=url_for(".team", slug=team.slug, **request.args),
+        print_view=url_for(".signalering", slug=team.slug, **request.args),
     )
 
 
