@@ -122,7 +122,8 @@ def _run_after_rollback() -> None:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and a page's script that sent JSON (an autosave), get the JSON error object."""
+    return request.path.startswith("/api/") or request.is_json
 
 
 def error_response(
@@ -153,7 +154,7 @@ def error_response(
         title=title,
         message=message,
         request_id=request_id,
-        carried=_typed_text() if status >= 500 else [],
+        carried=_typed_text() if status >= 500 or code == "unreadable_text" else [],
     )
     return page, status
 
