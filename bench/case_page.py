@@ -112,7 +112,8 @@ def main() -> None:
     env = dict(os.environ, REFLECTIE_INSTANCE_PATH=str(home), REFLECTIE_SECRET_KEY="bench")
     run(str(BIN / "reflectie"), "init", env=env)
     started = time.perf_counter()
-    run(str(BIN / "reflectie"), "bench", "seed", "--cases", str(args.cases), env=env)
+    run(str(BIN / "reflectie"), "bench", "seed", "--cases", str(args.cases), "--team", "bench-team",
+        env=env)  # fmt: skip
     seeded = time.perf_counter() - started
     email = "lezer@bench-team.bench"
     run(str(BIN / "reflectie"), "users", "create", "--email", email, "--name", "Lezer",

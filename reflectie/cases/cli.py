@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
+from datetime import time as dt_time
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import bindparam, select, update
 
+from reflectie.accounts import services as accounts
+from reflectie.accounts.models import Organisation, Team, User
+from reflectie.accounts.passwords import hash_password
 from reflectie.accounts.services import get_user_by_email
 from reflectie.cases import erasure, importexport
-from reflectie.cases.services import all_kwesties
-from reflectie.db import db
+from reflectie.cases.models import Case, CaseRevision, CaseStatus
+from reflectie.cases.services import all_kwesties, create_case
+from reflectie.cases.synthetic import (
+    SyntheticTeam,
+    synthetic_cases,
+    synthetic_placements,
+    synthetic_teams,
+)
+from reflectie.db import db, utcnow
 from reflectie.errors import Invalid, NotFound
+from reflectie.permissions import Role
 
 cli = AppGroup("cases", help="Import, export and erase cases.")
 
@@ -152,16 +167,60 @@ bench_cli = AppGroup("bench", help="Data for benchmarks.")
 
 @bench_cli.command("seed")
 @click.option("--cases", "count", type=click.IntRange(1, 1_000_000), required=True)
-@click.option("--team", "team_slug", default="bench-team", show_default=True)
+@click.option(
+    "--team",
+    "team_slug",
+    help="Put every case in this team, written by auteur@SLUG.bench (team, organisation and "
+    "author are created if missing). Without it: spread over generated wijkteams.",
+)
 @click.option("--seed", "seed", type=int, default=1, show_default=True)
-def bench_seed_command(count: int, team_slug: str, seed: int) -> None:
-    """Add COUNT synthetic cases to a team (created with an author if missing)."""
-    from reflectie.accounts import services as accounts
-    from reflectie.cases.models import CaseStatus
-    from reflectie.cases.services import create_case
-    from reflectie.cases.synthetic import synthetic_cases
-    from reflectie.permissions import Role
+def bench_seed_command(count: int, team_slug: str | None, seed: int) -> None:
+    """Add --cases N realistic synthetic Dutch cases for measuring (brought in, with
+    kwesties, values and tags).
 
+    Without --team the cases are spread over generated wijkteams ("Wijkteam Noord-Oost"):
+    one per ~400 cases (at least 3), grouped by fictitious gemeente in organisations of up
+    to 14 teams, each with 3 to 6 members (a leercoach, a teamleider, leden; e-mail
+    addresses end in @TEAM-SLUG.bench) who write them. Teams and members that exist already
+    are reused. Either way the cases are dated over the last 6 years, oldest first. The same
+    --seed gives the same texts, teams, authors and dates (counted back from today).
+    """
+    now = datetime.combine(utcnow().date(), dt_time(), tzinfo=UTC)
+    plan: list[SyntheticTeam] = []
+    if team_slug:
+        teams = [_bench_team(team_slug, seed)]
+        where = team_slug
+    else:
+        plan = synthetic_teams(count, seed)
+        teams = _bench_teams(plan, seed)
+        orgs = len({t.organisation_slug for t in plan})
+        where = f"{len(teams)} teams in {orgs} organisation{'s' if orgs > 1 else ''}"
+    db.session.commit()
+    placements = synthetic_placements(count, seed, plan, now)
+    session = db.session()
+    # The teams and authors stay loaded across the commits: no reload every batch.
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    dates: list[dict[str, Any]] = []
+    try:
+        with click.progressbar(synthetic_cases(count, seed), length=count, label="cases") as bar:
+            for n, (data, spot) in enumerate(zip(bar, placements, strict=False), start=1):
+                team, authors = teams[spot.team]
+                case = create_case(authors[spot.author], team, data, status=CaseStatus.INGEBRACHT)
+                dates.append(
+                    {"case_id": case.id, "created": spot.created_at, "updated": spot.updated_at}
+                )
+                if n % 500 == 0:
+                    _date_cases(dates)
+                    db.session.commit()
+        _date_cases(dates)
+        db.session.commit()
+    finally:
+        session.expire_on_commit = expire
+    click.echo(f"added {count} cases to {where}")
+
+
+def _bench_team(team_slug: str, seed: int) -> tuple[Team, list[User]]:
+    """--team: the team (created in an organisation of its own if missing) and its author."""
     email = f"auteur@{team_slug}.bench"
     author = get_user_by_email(email) or accounts.create_user(
         email=email, name="Bench Auteur", password=f"bench-{seed}-wachtwoord"
@@ -173,11 +232,68 @@ def bench_seed_command(count: int, team_slug: str, seed: int) -> None:
         team = accounts.create_team(None, organisation=org, slug=team_slug, name="Benchmarkteam")
     if author.role_in(team.id) is None:
         accounts.set_membership(None, team=team, user=author, role=Role.LEERCOACH)
-    db.session.commit()
-    with click.progressbar(synthetic_cases(count, seed), length=count, label="cases") as bar:
-        for n, data in enumerate(bar, start=1):
-            create_case(author, team, data, status=CaseStatus.INGEBRACHT)
-            if n % 500 == 0:
-                db.session.commit()
-    db.session.commit()
-    click.echo(f"added {count} cases to {team_slug}")
+    return team, [author]
+
+
+def _bench_teams(plan: list[SyntheticTeam], seed: int) -> list[tuple[Team, list[User]]]:
+    """The generated teams with their members, created where missing. The members share one
+    password hash (hashing one per member would take longer than the cases)."""
+    password_hash = hash_password(f"bench-{seed}-wachtwoord")
+    organisations: dict[str, Organisation] = {}
+    found = []
+    for spec in plan:
+        team = db.session.scalar(select(Team).where(Team.slug == spec.slug))
+        if team is None:
+            org = organisations.get(spec.organisation_slug) or db.session.scalar(
+                select(Organisation).where(Organisation.slug == spec.organisation_slug)
+            )
+            if org is None:
+                org = accounts.create_organisation(
+                    None, slug=spec.organisation_slug, name=spec.organisation_name
+                )
+            organisations[spec.organisation_slug] = org
+            team = accounts.create_team(None, organisation=org, slug=spec.slug, name=spec.name)
+        members = []
+        for member in spec.members:
+            user = get_user_by_email(member.email)
+            if user is None:
+                user = User(
+                    email=member.email,
+                    name=member.name,
+                    handle=member.handle,
+                    password_hash=password_hash,
+                )
+                db.session.add(user)
+                db.session.flush()
+            if user.role_in(team.id) is None:
+                accounts.set_membership(None, team=team, user=user, role=member.role)
+            members.append(user)
+        found.append((team, members))
+    return found
+
+
+def _date_cases(dates: list[dict[str, Any]]) -> None:
+    """Give the cases just written their synthetic dates, and their first revision the
+    creation date (two statements per batch rather than one per case)."""
+    if not dates:
+        return
+    db.session.flush()
+    cases = Case.__table__
+    db.session.execute(
+        update(cases)
+        .where(cases.c.id == bindparam("case_id"))
+        .values(created_at=bindparam("created"), updated_at=bindparam("updated")),
+        dates,
+    )
+    ids = [d["case_id"] for d in dates]
+    db.session.execute(
+        update(CaseRevision)
+        .where(CaseRevision.case_id.in_(ids))
+        .values(
+            created_at=select(Case.created_at)
+            .where(Case.id == CaseRevision.case_id)
+            .scalar_subquery()
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    dates.clear()

@@ -1,11 +1,23 @@
-"""Synthetic cases for benchmarks (`reflectie bench seed`): plausible Dutch, deterministic."""
+"""Synthetic data for benchmarks (`reflectie bench seed`): plausible Dutch, deterministic.
+
+`synthetic_cases` writes the case texts; `synthetic_teams` the wijkteams they are spread over
+(with a few members each, in fictitious gemeenten); `synthetic_placements` says, per case,
+which team, which member and when (spread over the last YEARS years, oldest first, so case
+ids follow the dates as they would in use). Each draws from its own random stream, so the
+texts for a given seed are the same whether or not the cases are spread over teams.
+"""
 
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from reflectie.cases.services import CaseInput
+from reflectie.permissions import Role
 
 PEOPLE = [
     "mevrouw A.",
@@ -83,3 +95,118 @@ def synthetic_cases(count: int, seed: int = 1) -> Iterator[CaseInput]:
             kwesties=kwesties,
             tags=rng.sample(TAGS, rng.randint(1, 3)),
         )
+
+
+# --- teams and dates ---------------------------------------------------------------------------
+
+CASES_PER_TEAM = 400  # one team per ~400 cases; a wijkteam writes a few hundred in six years
+MIN_TEAMS = 3  # even a small run spreads over more than one team
+YEARS = 6  # cases are spread over this many years before `now`
+# Fictitious gemeenten, each an organisation of up to len(WIJKEN) teams; past 20 * 14 teams
+# (~112,000 cases) the names come round again with a number.
+GEMEENTEN = [
+    "Heuvelrade", "Zandvoorde", "Dijkhuizen", "Kanaalstad", "Veenwijk", "Polderdam",
+    "Havenburg", "Lindewaard", "Eikendaal", "Molenveld", "Brugwaarde", "Beekhoven",
+    "Waalstede", "Vennebroek", "Hoogmeer", "Oosterlaan", "Weidebroek", "Kreekdorp",
+    "Duinhaven", "Geestdam",
+]  # fmt: skip
+WIJKEN = [
+    "Noord", "Oost", "Zuid", "West", "Centrum", "Noord-Oost", "Noord-West", "Zuid-Oost",
+    "Zuid-West", "Binnenstad", "Oude Haven", "Stationskwartier", "De Akkers", "Buitengebied",
+]  # fmt: skip
+FIRST_NAMES = [
+    "Anouk", "Bram", "Chantal", "Daan", "Eline", "Fatima", "Gerrit", "Hanneke", "Ilse", "Jeroen",
+    "Karim", "Lotte", "Marieke", "Nadia", "Olaf", "Petra", "Rachid", "Sanne", "Thijs", "Yvonne",
+]  # fmt: skip
+LAST_NAMES = [
+    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "Bos",
+    "El Amrani", "Yilmaz", "van Dijk", "Hoekstra", "Kramer", "de Graaf", "Postma", "Koster",
+]  # fmt: skip
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+
+
+@dataclass(frozen=True)
+class SyntheticMember:
+    email: str
+    name: str
+    handle: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class SyntheticTeam:
+    slug: str
+    name: str
+    organisation_slug: str
+    organisation_name: str
+    members: tuple[SyntheticMember, ...]  # the first is the team's leercoach
+    weight: float  # its share of the cases, relative to the others
+
+
+def team_count(cases: int) -> int:
+    return max(min(cases, MIN_TEAMS), -(-cases // CASES_PER_TEAM))
+
+
+def synthetic_teams(cases: int, seed: int = 1) -> list[SyntheticTeam]:
+    """The wijkteams `cases` cases are spread over: one per ~CASES_PER_TEAM, grouped by
+    gemeente (an organisation of up to len(WIJKEN) teams), each with 3 to 6 members."""
+    rng = random.Random(f"teams-{seed}")  # noqa: S311 - repeatable test data, not secrets
+    teams = []
+    for n in range(team_count(cases)):
+        org_number, wijk = divmod(n, len(WIJKEN))
+        rounds, gemeente_number = divmod(org_number, len(GEMEENTEN))
+        gemeente = GEMEENTEN[gemeente_number] + (f" {rounds + 1}" if rounds else "")
+        slug = f"{_slug(gemeente)}-{_slug(WIJKEN[wijk])}"
+        members = []
+        for m in range(rng.randint(3, 6)):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            role = Role.LEERCOACH if m == 0 else Role.TEAMLEIDER if m == 1 else Role.LID
+            members.append(
+                SyntheticMember(
+                    email=f"{_slug(first)}.{_slug(last)}.{m + 1}@{slug}.bench",
+                    name=f"{first} {last}",
+                    handle=f"{_slug(first).replace('-', '')}{n + 1}x{m + 1}",
+                    role=role,
+                )
+            )
+        teams.append(
+            SyntheticTeam(
+                slug=slug,
+                name=f"Wijkteam {WIJKEN[wijk]}",
+                organisation_slug=_slug(gemeente),
+                organisation_name=f"Sociale wijkteams {gemeente}",
+                members=tuple(members),
+                weight=rng.uniform(0.5, 1.5),
+            )
+        )
+    return teams
+
+
+@dataclass(frozen=True)
+class Placement:
+    team: int  # index into the list of teams
+    author: int  # index into that team's members
+    created_at: datetime
+    updated_at: datetime
+
+
+def synthetic_placements(
+    count: int, seed: int, teams: list[SyntheticTeam], now: datetime
+) -> Iterator[Placement]:
+    """Per case (in order): its team (by weight), author and dates. The n-th case is written
+    in the n-th of `count` equal slices of the YEARS years before `now`, so dates rise with
+    the case ids; it was last changed up to two months later (never after `now`)."""
+    rng = random.Random(f"placements-{seed}")  # noqa: S311 - repeatable test data, not secrets
+    weights = [t.weight for t in teams] if teams else [1.0]
+    span = timedelta(days=365.25 * YEARS)
+    start = now - span
+    for n in range(count):
+        team = rng.choices(range(len(weights)), weights)[0]
+        members = len(teams[team].members) if teams else 1
+        created = start + span * ((n + rng.random()) / count)
+        updated = min(now, created + timedelta(days=min(60.0, rng.expovariate(1 / 10))))
+        yield Placement(team, rng.randrange(members), created, updated)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from reflectie.accounts.models import Team, User
 from reflectie.audit.models import AuditEvent
-from reflectie.cases.models import Case
+from reflectie.cases import cli as cases_cli
+from reflectie.cases.models import Case, CaseRevision
+from reflectie.cases.synthetic import synthetic_teams, team_count
 from reflectie.db import db
 from reflectie.permissions import Role
 from tests.cases.factories import make_case
@@ -194,3 +199,98 @@ def test_bench_seed_adds_repeatable_synthetic_cases(app):
     assert len(exports[0]) == 5
     assert exports[0] == exports[1]
     assert all(c["status"] == "ingebracht" and 1 <= len(c["kwesties"]) <= 3 for c in exports[0])
+    with app.app_context():
+        team = db.session.scalar(select(Team).where(Team.slug == "bench-a"))
+        cases = db.session.scalars(select(Case).where(Case.team_id == team.id)).all()
+        assert len({c.author_id for c in cases}) == 1  # auteur@bench-a.bench, as before
+        assert len({c.created_at.year for c in cases}) >= 3  # dated over past years too
+        generated = select(func.count(Team.id)).where(Team.slug.like("heuvelrade-%"))
+        assert db.session.scalar(generated) == 0
+
+
+FROZEN = datetime(2026, 6, 15, 10, 30, tzinfo=UTC)
+
+
+def _seed(app, *args: str) -> list[tuple]:
+    """Run `bench seed` with `args` at FROZEN; the cases it added, oldest id first."""
+    with app.app_context():
+        last = db.session.scalar(select(func.max(Case.id))) or 0
+    result = app.test_cli_runner().invoke(args=["bench", "seed", *args])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = db.session.execute(
+            select(Team.slug, User.email, Case.title, Case.created_at, Case.updated_at, Case.id)
+            .join(Team, Team.id == Case.team_id)
+            .join(User, User.id == Case.author_id)
+            .where(Case.id > last)
+            .order_by(Case.id)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_bench_seed_spreads_cases_over_teams_and_years(app, monkeypatch):
+    monkeypatch.setattr(cases_cli, "utcnow", lambda: FROZEN)
+    rows = _seed(app, "--cases", "60", "--seed", "5")
+    assert len(rows) == 60
+    per_team = Counter(slug for slug, *_rest in rows)
+    assert len(per_team) == 3
+    assert min(per_team.values()) >= 5, per_team
+    years = Counter(created.year for *_rest, created, _updated, _id in rows)
+    assert set(years) >= {2021, 2022, 2023, 2024, 2025}, years
+    assert all(2020 <= y <= 2026 for y in years)
+    frozen = FROZEN.replace(tzinfo=None)
+    for *_rest, created, updated, _id in rows:
+        created, updated = created.replace(tzinfo=None), updated.replace(tzinfo=None)
+        assert created <= updated <= frozen
+    assert [r[3] for r in rows] == sorted(r[3] for r in rows)  # ids follow the dates
+    with app.app_context():
+        teams = db.session.scalars(select(Team).where(Team.slug.in_(per_team))).all()
+        assert all(t.name.startswith("Wijkteam ") for t in teams)
+        assert len({t.organisation_id for t in teams}) == 1
+        for team in teams:
+            members = {m.user.email: m.role for m in team.memberships}
+            assert 3 <= len(members) <= 6
+            assert Role.LEERCOACH in members.values()
+            assert all(email.endswith(f"@{team.slug}.bench") for email in members)
+        assert len({email for _slug, email, *_rest in rows}) > 3  # several authors
+        for slug, email, *_rest in rows:  # each a member of the case's team
+            team = next(t for t in teams if t.slug == slug)
+            assert email in {m.user.email for m in team.memberships}
+        revisions = db.session.execute(
+            select(Case.created_at, CaseRevision.created_at)
+            .join(CaseRevision, CaseRevision.case_id == Case.id)
+            .where(Case.id.in_([r[5] for r in rows]))
+        ).all()
+        assert len(revisions) == 60
+        assert all(case == revision for case, revision in revisions)
+
+
+def test_bench_seed_is_deterministic_for_a_seed(app, monkeypatch):
+    monkeypatch.setattr(cases_cli, "utcnow", lambda: FROZEN)
+    first = _seed(app, "--cases", "30", "--seed", "9")
+    again = _seed(app, "--cases", "30", "--seed", "9")  # the same teams, reused
+    other = _seed(app, "--cases", "30", "--seed", "10")
+    assert [r[:5] for r in first] == [r[:5] for r in again]
+    assert [r[:5] for r in first] != [r[:5] for r in other]
+
+
+def test_bench_seed_team_puts_every_case_in_that_team(app, monkeypatch):
+    monkeypatch.setattr(cases_cli, "utcnow", lambda: FROZEN)
+    rows = _seed(app, "--cases", "40", "--team", "bench-eigen")
+    assert {slug for slug, *_rest in rows} == {"bench-eigen"}
+    assert {email for _slug, email, *_rest in rows} == {"auteur@bench-eigen.bench"}
+    assert len({r[3].year for r in rows}) >= 5
+
+
+def test_synthetic_teams_scale_with_the_cases():
+    assert team_count(1) == 1
+    assert team_count(300) == 3
+    assert team_count(2000) == 5
+    teams = synthetic_teams(100_000)
+    assert len(teams) == 250
+    assert len({t.slug for t in teams}) == 250
+    members = [m for t in teams for m in t.members]
+    assert len({m.email for m in members}) == len({m.handle for m in members}) == len(members)
+    assert max(Counter(t.organisation_slug for t in teams).values()) <= 14
+    assert teams[0].name == "Wijkteam Noord"
+    assert teams[5].name == "Wijkteam Noord-Oost"

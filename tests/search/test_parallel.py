@@ -1,22 +1,27 @@
 """Several worker processes write and drain at once (R-29, dependencies.md §1.4): nobody
-sees a lock error, and afterwards every change is in the index.
+sees a lock error, and afterwards every change is in the index. On both engines.
 
-Each process is a gunicorn worker in miniature with its own app and connections; the index
-is a real Whoosh directory and the database a real SQLite file shared by all of them.
+Each process is a gunicorn worker in miniature with its own app and connections, all on one
+real database of this test (a SQLite file, or a fresh PostgreSQL database in the PostgreSQL
+pass) and one real index: a Whoosh directory, or the search_documents table of that
+database for the PostgreSQL engine, which needs the PostgreSQL pass.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import traceback
+from collections.abc import Iterator
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
 from reflectie import create_app
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, postgres_database, require
+from tests.search.conftest import ENGINES
 
 pytestmark = pytest.mark.real_commits
 
@@ -24,14 +29,30 @@ ROUNDS = 8
 WORKERS = 4
 
 
-def _config(path: str, instance: str) -> dict:
+def _config(url: str, instance: str, engine: str) -> dict:
     return {
         **TEST_CONFIG,
-        "DATABASE_URL": f"sqlite:///{path}",
+        "DATABASE_URL": url,
         "INSTANCE_PATH": instance,
+        "SEARCH_BACKEND": engine,
         "SEARCH_DRAIN_AFTER_COMMIT": True,
         "SEARCH_REBUILD_IN_BACKGROUND": False,
     }
+
+
+@pytest.fixture(params=ENGINES)
+def shared(request: pytest.FixtureRequest, database_url: str, tmp_path) -> Iterator[tuple]:
+    """(database URL, instance folder, engine) for the workers: a database of this test."""
+    name = request.param
+    if name == "postgres" and not database_url.startswith("postgresql"):
+        if os.environ.get("REFLECTIE_TEST_POSTGRES_URL"):
+            pytest.skip("runs in the PostgreSQL pass of `make test`")
+        require(False, "the PostgreSQL engine needs REFLECTIE_TEST_DATABASE_URL")
+    if database_url.startswith("postgresql"):
+        with postgres_database(os.environ["REFLECTIE_TEST_DATABASE_URL"]) as url:
+            yield url, str(tmp_path), name
+    else:
+        yield f"sqlite:///{tmp_path / 'shared.sqlite3'}", str(tmp_path), name
 
 
 class _Collect(logging.Handler):
@@ -43,14 +64,14 @@ class _Collect(logging.Handler):
         self.queue.put(f"log {record.levelname}: {record.getMessage()}")
 
 
-def _worker(path: str, instance: str, worker: int, errors) -> None:
+def _worker(url: str, instance: str, engine: str, worker: int, errors) -> None:
     from reflectie.accounts.models import Team, User
     from reflectie.cases import services
     from reflectie.db import db
     from reflectie.search import services as search
 
     logging.getLogger("reflectie").addHandler(_Collect(errors))
-    app = create_app(_config(path, instance))
+    app = create_app(_config(url, instance, engine))
     try:
         me = select(User).where(User.email == "schrijver@example.test")
         for n in range(ROUNDS):
@@ -70,7 +91,7 @@ def _worker(path: str, instance: str, worker: int, errors) -> None:
         errors.put(traceback.format_exc())
 
 
-def test_parallel_writers_lose_nothing_and_see_no_lock_errors(tmp_path):
+def test_parallel_writers_lose_nothing_and_see_no_lock_errors(shared):
     from reflectie.accounts.services import (
         create_organisation,
         create_team,
@@ -84,8 +105,8 @@ def test_parallel_writers_lose_nothing_and_see_no_lock_errors(tmp_path):
     from reflectie.search.backend import get_backend
     from reflectie.search.outbox import pending_count
 
-    path, instance = str(tmp_path / "shared.sqlite3"), str(tmp_path)
-    app = create_app(_config(path, instance))
+    url, instance, engine = shared
+    app = create_app(_config(url, instance, engine))
     with app.test_request_context("/"):
         upgrade()
         load_kwesties()
@@ -99,11 +120,13 @@ def test_parallel_writers_lose_nothing_and_see_no_lock_errors(tmp_path):
         set_membership(None, team=team, user=user, role=Role.LID)
         db.session.commit()
         search.rebuild_index()
+        db.session.remove()
         db.engine.dispose()
     context = multiprocessing.get_context("spawn")
     errors = context.Queue()
     processes = [
-        context.Process(target=_worker, args=(path, instance, w, errors)) for w in range(WORKERS)
+        context.Process(target=_worker, args=(url, instance, engine, w, errors))
+        for w in range(WORKERS)
     ]
     for process in processes:
         process.start()
@@ -115,10 +138,12 @@ def test_parallel_writers_lose_nothing_and_see_no_lock_errors(tmp_path):
     assert problems == []
     assert all(p.exitcode == 0 for p in processes)
     with app.test_request_context("/"):
+        assert get_backend().name == engine
         # No final drain here: whoever held the lock last looked again before letting go.
         assert pending_count() == 0
         report = search.check_index()
         assert report.clean, report
         indexed = {key for key, _ in get_backend().fingerprints() if key.startswith("case:")}
         assert len(indexed) == ROUNDS * WORKERS
+        db.session.remove()  # no connection left open when the test's database is dropped
         db.engine.dispose()
