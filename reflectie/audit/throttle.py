@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter import RequestLimit
 from flask_login import current_user
 
@@ -17,13 +17,21 @@ from reflectie.extensions import limiter
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _actor() -> Any:
+    """The browser's user, or the token's user on an API route (set before the limit)."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object()  # type: ignore[attr-defined]
+    return g.get("api_user")
+
+
 def _user_key() -> str:
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else "anonymous"
+    actor = _actor()
+    return f"user:{actor.id}" if actor is not None else "anonymous"
 
 
 def _audit_breach(scope: str) -> Callable[[RequestLimit], None]:
     def on_breach(_limit: RequestLimit) -> None:
-        actor = current_user._get_current_object() if current_user.is_authenticated else None
+        actor = _actor()
         path = request.path
 
         def write() -> None:
@@ -36,7 +44,8 @@ def _audit_breach(scope: str) -> Callable[[RequestLimit], None]:
 
 def per_user(config_key: str, scope: str) -> Callable[[F], F]:
     """Limit a view per user, at the rate in `config_key` (e.g. "5/hour"), counted over every
-    view with the same `scope`."""
+    view with the same `scope`, pages and API alike. On an API route, put it below the token
+    rule (`api_member`, ...), which finds the user first."""
     return limiter.shared_limit(
         lambda: str(current_app.config[config_key]),
         scope=scope,

@@ -37,5 +37,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SEARCH_BACKEND", "whoosh")
     if not app.config.get("SEARCH_INDEX_PATH"):
         app.config["SEARCH_INDEX_PATH"] = str(Path(app.instance_path) / "search" / "whoosh")
+    from reflectie.search.services import index_status
+
     outbox.install(app)
+    app.extensions.setdefault("health_checks", {})["search"] = index_status
     app.jinja_env.globals["search_similar"] = similar_for_template

@@ -10,11 +10,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from reflectie.api import api_member, api_public, api_scoped, api_user, doc, page_arg
+from reflectie.audit.throttle import per_user
 from reflectie.errors import NotFound
-from reflectie.extensions import limiter
 from reflectie.search import services
 from reflectie.search.registry import providers
-from reflectie.search.views import rate_key, request_filters, search_limit
+from reflectie.search.views import request_filters
 
 bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
 
@@ -25,6 +25,10 @@ RESULT_SCHEMA = {
     "properties": {
         "total": {"type": "integer"},
         "total_is_lower_bound": {"type": "boolean", "description": "more matches than total"},
+        "index_behind": {
+            "type": "boolean",
+            "description": "the index lags the database: total counts this page, no facets",
+        },
         "page": {"type": "integer"},
         "rebuilding": {"type": "boolean"},
         "fallback": {"type": "boolean"},
@@ -78,7 +82,7 @@ def _result(r: services.Result) -> dict[str, Any]:
 
 @bp.get("/search")
 @api_member
-@limiter.limit(search_limit, key_func=rate_key)
+@per_user("RATELIMIT_SEARCH", "search")  # one budget with the search page
 @doc(
     "Search what the token user may read",
     tags=["search"],
@@ -100,10 +104,11 @@ def search() -> ResponseReturnValue:
         sort="date" if request.args.get("sort") == "date" else "relevance",
         page=page_arg(),
     )
-    services.audit_search(api_user(), page, filters, channel="api")  # committed by api_member
+    services.record_search(api_user(), page, filters, channel="api")  # committed by api_member
     body = {
         "total": page.total,
         "total_is_lower_bound": page.more,
+        "index_behind": page.behind,
         "page": page.page,
         "per_page": page.per_page,
         "fallback": page.fallback,

@@ -384,11 +384,28 @@ def pending_count() -> int:
     return db.session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
 
 
-def pending_keys(limit: int = 1000) -> set[str]:
+PENDING_LIMIT = 1000  # pending documents a search masks one by one; beyond, it is "behind"
+
+
+def pending_keys(limit: int = PENDING_LIMIT) -> set[str]:
     rows = db.session.execute(
         select(OutboxEntry.doc_type, OutboxEntry.doc_id).distinct().limit(limit)
     )
     return {f"{t}:{i}" for t, i in rows}
+
+
+def requeue(keys: set[str]) -> None:
+    """Put documents ("type:id" keys) back into the outbox, in the caller's transaction: the
+    drainer indexes them again after the commit (a search found them stale)."""
+    if not keys:
+        return
+    now = utcnow()
+    rows = []
+    for key in sorted(keys):
+        doc_type, _, doc_id = key.partition(":")
+        rows.append({"doc_type": doc_type, "doc_id": int(doc_id), "created_at": now})
+    db.session.execute(insert(OutboxEntry), rows)
+    db.session.info["search_outbox"] = True
 
 
 def documents_for(keys: dict[str, set[int]]) -> tuple[list[Document], list[str]]:

@@ -26,16 +26,17 @@ from reflectie.search import analysis
 from reflectie.search.backend import FACETS, IndexUnavailable, SearchRequest, get_backend
 from reflectie.search.models import OutboxEntry
 from reflectie.search.outbox import (
+    PENDING_LIMIT,
     delete_rows,
     drain,
     drain_batch,
     drain_mode,
     drainer,
     is_rebuilding,
-    nudge,
     own_keys,
     pending_count,
     pending_keys,
+    requeue,
     wait_until_indexed,
 )
 from reflectie.search.outbox import schedule_rebuild as _schedule
@@ -81,9 +82,16 @@ class SearchPage:
     suggestion: str | None = None
     rebuilding: bool = False
     more: bool = False  # "more than total": counted and ranked over the first matches only
+    # The index turned out to be behind the database for this reader (the re-check dropped
+    # hits, or more changes wait than can be masked): counts, filters and suggestions are
+    # withheld, since they come from the index; `total` is then what this page showed.
+    behind: bool = False
+    stale: set[str] = field(default_factory=set)  # the dropped hits, to be indexed again
 
     @property
     def pages(self) -> int:
+        if self.behind and self.more:
+            return min(MAX_PAGE, self.page + 1)
         return min(MAX_PAGE, max(1, math.ceil(self.total / self.per_page)))
 
     @property
@@ -125,21 +133,23 @@ def _stale_mask(user: Any, keys: set[str] | None = None) -> set[str]:
 
 
 def _catch_up(user: Any) -> set[str]:
-    """Read-your-writes: have what is pending indexed before searching. Never waits for the
-    lock: when another drainer is at work (the machine's drainer process, the background
-    thread, another worker), wait at most SEARCH_CATCH_UP_WAIT seconds for it to index the
-    reader's own pending changes (the case they just saved); other people's changes arrive a
-    moment later and are masked meanwhile. Returns the keys still pending afterwards."""
+    """Read-your-writes: have what is pending indexed before searching. In a web request
+    (SEARCH_DRAIN_AFTER_COMMIT "background") a drainer does it, and the search waits at most
+    SEARCH_CATCH_UP_WAIT seconds for the reader's own pending changes (the case they just
+    saved); other people's changes arrive a moment later and are masked meanwhile. Elsewhere
+    (commands, "inline") it drains here, without waiting for the lock: when another drainer
+    holds it, it waits the same way. Returns the keys still pending afterwards."""
     keys = pending_keys()
     if not keys:
         return keys
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if drain_mode(app) == "background" and has_request_context():
+        # The machine's drainer process indexes them, or where none listens this worker's
+        # drainer thread: never the request itself.
+        drainer(app).wake()
         if len(keys) > RECHECK_PENDING:
-            drainer(app).wake()  # a bulk change: the drainer indexes it; masked meanwhile
-            return keys
-        if nudge(app):  # the drainer process indexes them: no index work in a web worker
-            return _wait_for_own(app, user, keys)
+            return keys  # a bulk change: masked meanwhile
+        return _wait_for_own(app, user, keys)
     try:
         result = drain(limit=int(app.config.get("SEARCH_DRAIN_LIMIT", 2000)), rebuild=False)
     except Exception:
@@ -230,7 +240,8 @@ def search(
     principals = reader_principals(user)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     backend = get_backend()
-    mask = _stale_mask(user, _catch_up(user))
+    pending = _catch_up(user)
+    mask = _stale_mask(user, pending)
     request = SearchRequest(
         query=query,
         principals=principals,
@@ -249,13 +260,21 @@ def search(
     if is_rebuilding(app):
         result.rebuilding = True
     visible = _recheck(user, hits.hits)
-    dropped = len(hits.hits) - len(visible)  # the index was behind the database (R-05)
     # Snippets from the database's current text of the shown page only, in one engine call.
     snippets = backend.snippets(
         [item.text for *_hit, item in visible], query.highlight_terms, query.words
     )
     result.results.extend(_results(visible, snippets))
-    result.total = max(0, hits.total - dropped)
+    shown = {(t, i) for t, i, _score, _item in visible}
+    result.stale = {f"{t}:{i}" for t, i, _score in hits.hits if (t, i) not in shown}
+    if result.stale or len(pending) >= PENDING_LIMIT:
+        # The index holds what the database no longer says (R-05): its counts and facets
+        # could tell of documents this reader may not see. Show only the checked page.
+        result.behind = True
+        result.total = (page - 1) * per_page + len(visible)
+        result.more = hits.total > page * per_page
+        return result
+    result.total = hits.total
     result.more = hits.more
     for name, counts in hits.facets.items():
         labels = _labels(name, [v for v, _c in counts])
@@ -287,15 +306,19 @@ def query_hash(q: str) -> str | None:
 LISTED_FILTERS = frozenset({"type", "kwestie", "method", "year"})  # values from fixed lists
 
 
-def audit_search(
+def record_search(
     user: Any, page: SearchPage, filters: dict[str, set[str]], *, channel: str
 ) -> None:
-    """One audit row per search: who, when, the filters chosen, how many results; of the
-    words only their length and keyed hash, never the words themselves (they may name a
-    client). A tag is typed text too, so it is kept as a keyed hash; kinds, kwesties, methods
-    and years come from fixed lists. A page without a query searched nothing."""
+    """What a search writes, in the caller's write transaction: the documents the re-check
+    found stale go back into the outbox, so that the index catches up with a change it never
+    heard of (bulk SQL, a lost row); and one audit row: who, when, the filters chosen, how
+    many results; of the words only their length and keyed hash, never the words themselves
+    (they may name a client). A tag is typed text too, so it is kept as a keyed hash; kinds,
+    kwesties, methods and years come from fixed lists. A page without a query searched
+    nothing."""
     if page.query.is_empty:
         return
+    requeue(page.stale)
 
     def shown(name: str, values: set[str]) -> list[str]:
         if name in LISTED_FILTERS:

@@ -3,9 +3,7 @@ Each search is on the audit log without its words (R-21)."""
 
 from __future__ import annotations
 
-import hashlib
-
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,21 +24,6 @@ FACET_TITLES = {
     "year": _l("Jaar"),
 }
 PER_PAGE = 10
-
-
-def rate_key() -> str:
-    """The API's search limit (R-35) counts per token: the limit is checked before the
-    token is read, so the key is the token's hash."""
-    if current_user.is_authenticated:
-        return f"search-user-{current_user.id}"
-    header = request.headers.get("Authorization", "")
-    if header:
-        return "search-token-" + hashlib.sha256(header.encode()).hexdigest()[:24]
-    return f"search-ip-{request.remote_addr}"
-
-
-def search_limit() -> str:
-    return str(current_app.config.get("RATELIMIT_SEARCH", "30/minute"))
 
 
 def request_filters() -> dict[str, set[str]]:
@@ -93,5 +76,7 @@ def results() -> ResponseReturnValue:
         toggle=toggle,
     )
     with short_write():  # the search on the audit log (R-21: never its words)
-        services.audit_search(current_user, page, filters, channel="ui")
-    return html
+        services.record_search(current_user, page, filters, channel="ui")
+    # R-21: this URL carries the search words; no request from this page (its stylesheet,
+    # scripts, an opened result) may repeat them in a Referer, where access logs keep them.
+    return html, {"Referrer-Policy": "no-referrer"}

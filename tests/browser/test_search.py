@@ -46,6 +46,8 @@ def test_search_narrow_open_and_see_similar_cases(page: Page, search_team: Accou
     watch.watch(page)
     log_in(page, search_team)
     expect_path(page, "/")
+    referers: list[str] = []  # R-21: the search words never travel on in a Referer
+    page.on("request", lambda request: referers.append(request.headers.get("referer", "")))
     page.get_by_label("Zoekvraag").first.fill("schuld")
     page.get_by_label("Zoekvraag").first.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Zoeken")
@@ -60,3 +62,5 @@ def test_search_narrow_open_and_see_similar_cases(page: Page, search_team: Accou
     expect(similar.get_by_role("heading", name="Vergelijkbare casussen")).to_be_visible()
     expect(similar.get_by_role("link", name="Deurwaarder aan de deur")).to_be_visible()
     watch.assert_clean()
+    assert len(referers) > 3  # the results pages' assets, the facet, the opened case
+    assert not [r for r in referers if "schuld" in r or "zoeken" in r]

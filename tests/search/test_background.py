@@ -164,6 +164,27 @@ def test_a_search_right_after_saving_waits_briefly_for_the_thread(bg_app, gate, 
     assert waits  # it did wait for the thread
 
 
+def test_without_a_drainer_process_the_index_is_written_by_the_thread_never_a_request(
+    bg_app, monkeypatch
+):
+    """Gunicorn started by hand: no drainer process listens, so the worker's drainer thread
+    indexes, also what a search catches up on (the only index writer is a drainer)."""
+    writers = []
+    backend_type = type(get_backend(bg_app))
+    real = backend_type.apply
+
+    def recorded(self, upserts, deletes):
+        writers.append(threading.current_thread().name)
+        real(self, upserts, deletes)
+
+    monkeypatch.setattr(backend_type, "apply", recorded)
+    monkeypatch.setattr(outbox, "nudge", lambda _app: False)
+    case_id, reader_id, own = saved_case(bg_app, "Speeltuin", "Een nieuwe speeltuin.")
+    assert found(bg_app, reader_id, "speeltuin", own) == [case_id]
+    assert writers
+    assert set(writers) == {"search-drain"}
+
+
 def test_a_search_does_not_wait_for_someone_elses_change(bg_app, gate, monkeypatch):
     """Another browser's change is not this reader's write: the search answers at once from
     the index as it is, and finds the change once the thread has indexed it."""

@@ -21,6 +21,7 @@ from reflectie.search.backend import get_backend
 from reflectie.search.models import OutboxEntry
 from reflectie.search.outbox import drain, pending_count
 from reflectie.search.pg_backend import LOCK_KEY
+from tests.factories import make_token
 from tests.search.conftest import make_teams, write_case
 
 
@@ -200,6 +201,25 @@ def test_a_broken_index_is_rebuilt_and_search_says_so(app, engine, how, login):
     assert "opnieuw opgebouwd" not in response.text
 
 
+@pytest.mark.parametrize("how", ["missing", "corrupt"])
+def test_the_api_answers_503_in_json_while_the_index_is_rebuilt(app, engine, how, client):
+    with app.test_request_context("/"):
+        teams = make_teams()
+        write_case(teams.colleague, teams.team_a, "Verjaardag", "Een verjaardag in de wijk.")
+        drain()
+        headers = {"Authorization": f"Bearer {make_token(teams.reader)}"}
+    with app.app_context():
+        _break_index(app, how)
+    response = client.get("/api/v1/search?q=verjaardag", headers=headers)
+    assert response.status_code == 503
+    body = response.get_json()
+    assert (body["error"], body["rebuilding"], body["results"]) == ("search_rebuilding", True, [])
+    assert "opnieuw opgebouwd" in body["message"]
+    response = client.get("/api/v1/search?q=verjaardag", headers=headers)
+    assert response.status_code == 200
+    assert [r["title"] for r in response.get_json()["results"]] == ["Verjaardag"]
+
+
 def test_the_search_health_endpoint_reports_lag_and_a_broken_index(
     app, engine, client, monkeypatch
 ):
@@ -212,6 +232,9 @@ def test_the_search_health_endpoint_reports_lag_and_a_broken_index(
     assert body["index"] == "lagging"
     assert body["backend"] == engine
     assert body["pending"] > 0
+    overall = client.get("/api/v1/health")  # the service's own health says so too
+    assert overall.status_code == 200
+    assert overall.get_json()["search"] == body
     with app.test_request_context("/"):
         _break_index(app, "missing")
     response = client.get("/api/v1/search/health")

@@ -23,7 +23,8 @@ from reflectie.permissions import Role
 from reflectie.publishing.access import published_for
 from reflectie.publishing.models import Publication, PublicationStatus
 from reflectie.search import services
-from reflectie.search.outbox import drain
+from reflectie.search.backend import get_backend
+from reflectie.search.outbox import drain, pending_keys
 from reflectie.search.registry import Document, providers, reader_principals
 from tests.factories import make_team, make_user
 from tests.search.conftest import make_teams, write_case
@@ -79,10 +80,13 @@ def test_a_removed_member_loses_the_team_at_once_even_if_the_index_is_behind(mon
     assert services.search(teams.reader, "grenzen").total == 0
 
 
-def test_the_database_recheck_drops_hits_the_index_still_carries(monkeypatch):
+def test_the_database_recheck_drops_hits_the_index_still_carries():
     """An index with stale principals (as after a crash before draining) shows nothing extra."""
     teams = make_teams()
-    case = write_case(teams.outsider, teams.team_b, "Geheim", "Een geheim plan.")
+    case = write_case(
+        teams.outsider, teams.team_b, "Geheim", "Een geheim plan.", kwesties=[3], tags=["geheimtag"]
+    )
+    key = f"case:{case.id}"
     provider = providers()["case"]
     real_load = provider.load
 
@@ -92,14 +96,42 @@ def test_the_database_recheck_drops_hits_the_index_still_carries(monkeypatch):
             doc.principals = {f"team:{teams.team_a.id}"}
         return docs
 
-    monkeypatch.setattr(provider, "load", leaky_load)
-    from reflectie.search.backend import get_backend
-    from reflectie.search.outbox import documents_for  # noqa: F401 - same provider object
-
-    get_backend().apply([leaky_load([case.id])[case.id]], [])
-    page = services.search(teams.reader, "geheim")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(provider, "load", leaky_load)
+        get_backend().apply([leaky_load([case.id])[case.id]], [])
+        page = services.search(teams.reader, "geheim")
+        tagged = services.search(teams.reader, "tag:geheimtag")
     assert page.results == []
     assert "Geheim" not in _everything(page)
+    # Nor do its counts: the facets come from the index, so they are withheld.
+    assert (page.behind, page.total, page.facets, page.more) == (True, 0, {}, False)
+    assert "geheimtag" not in _everything(tagged)
+    # The search puts the stale document back into the outbox; once drained, the index
+    # holds the database's principals again and counts are shown.
+    services.record_search(teams.reader, page, {}, channel="ui")
+    db.session.commit()
+    assert key in pending_keys()
+    drain()
+    write_case(teams.colleague, teams.team_a, "Geheimen", "Over geheimen.", kwesties=[5])
+    again = services.search(teams.reader, "geheim")
+    assert (again.behind, again.total, [r.title for r in again.results]) == (
+        False, 1, ["Geheimen"]
+    )  # fmt: skip
+    assert {f.value: f.count for f in again.facets["kwestie"]} == {"5": 1}
+    assert pending_keys() == set()
+
+
+def test_a_backlog_larger_than_the_mask_withholds_counts(monkeypatch):
+    """More pending changes than a search can mask one by one (a bulk import): the shown page
+    is re-checked as always, and counts and facets wait until the drainer is through."""
+    teams = make_teams()
+    write_case(teams.colleague, teams.team_a, "Grenzen", "Over grenzen stellen.", kwesties=[2])
+    drain()
+    monkeypatch.setattr(services, "PENDING_LIMIT", 1)
+    monkeypatch.setattr(services, "_catch_up", lambda _user: {"case:999999"})
+    page = services.search(teams.reader, "grenzen")
+    assert [r.title for r in page.results] == ["Grenzen"]
+    assert (page.behind, page.total, page.facets, page.suggestion) == (True, 1, {}, None)
 
 
 ROLES = [Role.LID, Role.LEERCOACH, Role.TEAMLEIDER, Role.DOCENT, Role.STUDENT]
@@ -246,6 +278,9 @@ def test_random_worlds_search_shows_exactly_what_the_database_allows(world, engi
     shown = {(r.type, r.id) for r in stale.results}
     assert shown <= allowed
     assert not shown & team_cases
+    assert stale.total == len(shown)
+    for values in stale.facets.values():
+        assert all(f.count <= len(shown) for f in values)
 
 
 def test_documents_carry_principals_a_future_type_can_use():

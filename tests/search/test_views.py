@@ -6,8 +6,12 @@ import logging
 import secrets
 
 import pytest
+from sqlalchemy import select
 
+from reflectie.accounts.models import Team
 from reflectie.api import build_openapi
+from reflectie.audit.models import AuditEvent
+from reflectie.db import db
 from reflectie.permissions import Role
 from tests.factories import PASSWORD, make_token, make_user
 from tests.pages import get_page, text_of
@@ -35,6 +39,7 @@ def world(app, engine):
             "one": one.id,
             "two": two.id,
             "other_case": teams.outsider.id,
+            "team": teams.team_a.id,
         }
 
 
@@ -150,6 +155,25 @@ def test_searches_are_rate_limited_per_user(world, make_app, bind_app, app, tmp_
         assert login.status_code == 302
         statuses = [client.get("/zoeken?q=schulden").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
+        assert "Te veel pogingen" in text_of(get_page(client, "/zoeken?q=schulden", status=429))
+        # The API counts against the same budget, per user, and answers in JSON.
+        api = limited.test_client()
+        headers = {"Authorization": f"Bearer {world['token']}"}
+        refused = api.get("/api/v1/search?q=schulden", headers=headers)
+        assert refused.status_code == 429
+        assert refused.json["error"] == "rate_limited"
+        assert "te vaak" in refused.json["message"]
+        with limited.app_context():
+            other = make_token(make_user(team=db.session.get(Team, world["team"]), role=Role.LID))
+        fresh = api.get("/api/v1/search?q=schulden", headers={"Authorization": f"Bearer {other}"})
+        assert fresh.status_code == 200  # another user's budget is their own
+        with limited.app_context():
+            refusals = db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "rate_limited")
+            ).all()
+            assert [(e.details["scope"], e.details["path"]) for e in refusals] == [
+                ("search", "/zoeken"), ("search", "/zoeken"), ("search", "/api/v1/search")
+            ]  # fmt: skip
     finally:
         # Flask-Limiter keeps its state on the one Limiter object: limits off again.
         limiter.enabled = False
