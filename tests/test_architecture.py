@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "reflectie"
 
 
 def test_every_endpoint_declares_an_access_rule(app: Flask):
+    """R-01: every URL rule is classified as public, member, admin or scoped."""
     missing = [
         endpoint
         for endpoint, view in app.view_functions.items()
@@ -61,6 +62,7 @@ def _python_files() -> list[Path]:
 
 
 def test_no_string_templates_and_markup_only_on_sanitised_or_own_output():
+    """R-16: no template made from a string; Markup only around sanitised or own output."""
     offenders = []
     for path in _python_files():
         source = path.read_text()

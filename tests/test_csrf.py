@@ -37,6 +37,7 @@ def _org_count(app) -> int:
 
 
 def test_a_post_without_token_is_refused_in_dutch_and_writes_nothing(app, csrf_app):
+    """R-19: a form posted without its CSRF token is refused and writes nothing."""
     with app.app_context():
         email = make_user(admin=True, totp_secret=new_totp_secret()).email
     client = csrf_app.test_client()

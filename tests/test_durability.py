@@ -65,6 +65,7 @@ def config(tmp_path: Path) -> Iterator[dict]:
 
 
 def test_a_killed_writer_loses_no_committed_case_and_the_index_catches_up(config):
+    """R-32: no committed case is lost when the writer is killed."""
     from reflectie.search.services import ensure_index
 
     app = create_app(config)

@@ -79,6 +79,7 @@ def _count(app, model) -> int:
 @FUZZ
 @given(body=CASE_RECORDS | JSON_VALUES)
 def test_the_case_api_answers_any_body_with_a_client_error_or_a_case(app, member, body):
+    """R-17: any body gets a case or a 4xx with a message, and a refusal writes nothing."""
     client = app.test_client()
     headers = {"Authorization": f"Bearer {member['token']}"}
     before = _count(app, Case)
@@ -185,6 +186,7 @@ FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "style", "svg", "img", 
     ).map("".join)
 )
 def test_rendered_markdown_never_carries_script(text):
+    """R-15: no mix of Markdown and HTML renders a script, a handler or a script URL."""
     html = str(render_markdown(text))
     for element in BeautifulSoup(html, "html.parser").find_all(True):
         assert element.name not in FORBIDDEN_TAGS, html

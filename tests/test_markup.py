@@ -49,6 +49,7 @@ def _parsed(html: str) -> _Collect:
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_known_xss_vectors_are_neutralised(payload):
+    """R-15: known XSS vectors in Markdown are neutralised."""
     html = str(render_markdown(payload))
     lowered = html.lower()
     assert "<script" not in lowered

@@ -56,6 +56,7 @@ EXPECTED = {
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("perm", list(Perm))
 def test_each_role_holds_exactly_its_documented_permissions(role, perm):
+    """R-03: the role matrix inside one team, each role against each permission."""
     team = make_team()
     user = make_user(team=team, role=role)
     assert has(user, perm, team_id=team.id) is (perm in EXPECTED[role])

@@ -62,6 +62,7 @@ def _worker(path: str, instance: str, worker: int, errors) -> None:
 
 
 def test_four_processes_write_and_read_without_lock_errors(tmp_path):
+    """R-31: several processes on one SQLite file, without lock errors."""
     from reflectie.accounts.services import (
         create_organisation,
         create_team,

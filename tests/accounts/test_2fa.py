@@ -193,6 +193,7 @@ def test_recovery_codes_are_stored_only_as_sha256_hashes(app, login):
 
 
 def test_a_totp_user_is_not_logged_in_until_the_code_is_given(app, login, time_machine):
+    """R-11: the password alone does not log a TOTP user in."""
     time_machine.move_to(START, tick=False)
     _user_id, email, secret = _totp_user(app)
 

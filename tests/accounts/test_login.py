@@ -64,6 +64,7 @@ def test_missing_fields_are_named(client):
 
 
 def test_login_follows_only_same_site_next(app, client):
+    """R-18: ?next= is followed only to a path of this site (no open redirect)."""
     email = _user(app)
     for target, expected in [
         ("https://evil.example/", "/"),

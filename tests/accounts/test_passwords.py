@@ -20,6 +20,7 @@ OWASP_FLOOR = {"memory_cost": 19 * 1024, "time_cost": 2, "parallelism": 1}
 
 
 def test_production_hashes_are_argon2id_at_or_above_the_owasp_floor(tmp_path):
+    """R-08: Argon2id, at or above the OWASP parameters, in production."""
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
     with app.app_context():
         stored = hash_password("een lang genoeg wachtwoord")
@@ -55,6 +56,8 @@ def test_an_old_weaker_hash_is_rehashed_on_login(app, client):
 
 @pytest.mark.usefixtures("ctx")
 class TestPolicy:
+    """R-09: the password policy: a minimum length, no composition rules, no common passwords."""
+
     def test_seven_characters_are_too_short(self):
         assert password_problems("abcdefg") == ["Kies een wachtwoord van minstens 8 tekens."]
 

@@ -20,6 +20,7 @@ from tests.threads.factories import make_community, make_reply, make_thread
 
 
 def test_the_download_holds_profile_memberships_cases_comments_and_activity(app, login):
+    """R-25: the download holds the user's own records and no other team's."""
     with app.app_context():
         team, other_team = make_team(), make_team()
         user = make_user(team=team, name="Petra Eigen")

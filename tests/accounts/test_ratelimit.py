@@ -48,6 +48,7 @@ def _attempt(client, email, password="fout-wachtwoord", ip="10.1.1.1", **kwargs)
 
 
 def test_the_seventh_attempt_in_a_minute_from_one_ip_is_refused_in_dutch(app, limited):
+    """R-10: logins are throttled per IP."""
     email = _email(app)
     client = limited().test_client()
     for n in range(6):
@@ -60,6 +61,7 @@ def test_the_seventh_attempt_in_a_minute_from_one_ip_is_refused_in_dutch(app, li
 
 
 def test_an_account_is_locked_after_ten_failures_from_any_ip(app, limited):
+    """R-10: logins are throttled per account, whatever the IP."""
     email = _email(app)
     client = limited().test_client()
     for n in range(10):

@@ -35,6 +35,7 @@ def _replay(app, value: str, name: str = "reflectie") -> FlaskClient:
 
 
 def test_a_replayed_cookie_is_not_logged_in_after_logout(app, login):
+    """R-13: logging out ends the session on the server, so a replayed cookie is anonymous."""
     client = login(_email(app))
     old = _cookie(client)
     assert _logged_in(client)
@@ -103,6 +104,7 @@ def test_deactivating_an_account_ends_its_sessions(app, login):
 
 
 def test_idle_sessions_expire_after_30_minutes(app):
+    """R-12: the idle timeout."""
     email = _email(app)
     with time_machine.travel("2026-11-23 10:00:00+00:00", tick=False) as clock:
         client = app.test_client()

@@ -98,6 +98,7 @@ def test_a_token_needs_a_name(app, login):
 
 
 def test_the_database_holds_the_sha256_hash_of_a_token_never_the_token(app, login):
+    """R-14: only the SHA-256 hash of a token is stored."""
     with app.app_context():
         user = make_user(team=make_team())
         user_id, email = user.id, user.email
@@ -188,6 +189,7 @@ def test_a_token_in_the_query_string_is_not_accepted(app, client):
 
 
 def test_a_session_cookie_is_not_accepted_by_any_api_endpoint(app, login):
+    """R-19: the API takes tokens only, so a session cookie cannot be ridden."""
     with app.app_context():
         email = make_user(team=make_team(), admin=False).email
     client = login(email)

@@ -22,6 +22,7 @@ def _events(n: int) -> list[AuditEvent]:
 
 
 def test_events_are_chained_and_verify(ctx):
+    """R-23: each event's hash covers the one before."""
     events = _events(3)
     assert events[1].prev_hash == events[0].hash
     assert events[2].prev_hash == events[1].hash

@@ -53,6 +53,7 @@ def _events(app: Flask, **where) -> list[AuditEvent]:
 
 
 def test_every_read_and_refusal_is_one_event_with_the_required_fields(app, login, world):
+    """R-22: every read and refusal is one audit event with the required fields."""
     started = datetime.now(UTC) - timedelta(seconds=1)
     reader = login(world["reader"])
     reader.environ_base["HTTP_USER_AGENT"] = AGENT
@@ -114,6 +115,7 @@ def test_no_event_holds_case_text(app, login, world):
 
 
 def test_the_officer_sees_who_read_a_case_and_what_a_user_read(app, login, admin_client, world):
+    """R-24: the access overview: who read a case, and what a user read."""
     reader, other = login(world["reader"]), login(world["other"])
     reader.get(f"/casussen/{world['first']}")
     reader.get(f"/casussen/{world['second']}")

@@ -178,6 +178,7 @@ def test_patch_with_the_current_version_saves_and_a_stale_one_is_409(app, client
 
 
 def test_patch_needs_a_version_and_refuses_mass_assignment(app, client, world):
+    """R-07: fields the API does not take (team, author) are refused, never assigned."""
     url = f"/api/v1/cases/{world['case_a']}"
     assert client.patch(url, json={"title": "x"}, headers=world["coach"]).status_code == 422
     response = client.patch(

@@ -243,6 +243,7 @@ def search_totals(client, token: str, needle: str) -> tuple[str, int]:
 
 
 def test_an_erased_case_leaves_no_trace(app, engine, admin_client, login):
+    """R-26: an erased case's canary is gone from every table, the index and the audit log."""
     world = plant(app)
     canary = world["canary"]
     member = login(world["member_email"])

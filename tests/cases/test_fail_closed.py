@@ -20,6 +20,7 @@ def case_world(app):
 
 
 def test_a_broken_permission_check_fails_closed(app, login, case_world, monkeypatch):
+    """R-06: when the permission check raises, no route shows the case (fail closed)."""
     case_id, email, token = case_world
     client = login(email)
 
@@ -40,6 +41,7 @@ def test_a_broken_permission_check_fails_closed(app, login, case_world, monkeypa
 
 
 def test_an_oversized_api_request_is_a_413_json_error(client, case_world):
+    """R-17: an oversized request is refused before it is read."""
     _case_id, _email, token = case_world
     body = b'{"title": "' + b"x" * (3 * 1024 * 1024) + b'"}'
     response = client.post(

@@ -122,6 +122,7 @@ def test_a_dry_run_lists_counts_and_changes_nothing(app):
 
 
 def test_apply_erases_over_age_cases_keeps_younger_ones_and_is_audited(app):
+    """R-27: the bewaartermijn removes over-age cases only, and says so in the audit log."""
     w = world(app)
     result = run(app, "--apply", "--org", w["slug"])
     assert result.exit_code == 0, result.output
