@@ -180,17 +180,24 @@ def _break_index(app: Flask, how: str) -> None:
         app.extensions["search_backends"].clear()
 
 
-@pytest.mark.parametrize("how", ["missing", "corrupt"])
-def test_a_broken_index_is_rebuilt_and_search_says_so(app, engine, how, login):
+def _a_case_in_a_broken_index(app, how: str) -> tuple[str, str]:
+    """A team's case, indexed, then the index broken: a member's e-mail and API token."""
     from tests.factories import make_user
 
     with app.test_request_context("/"):
         teams = make_teams()
         write_case(teams.colleague, teams.team_a, "Verjaardag", "Een verjaardag in de wijk.")
         drain()
-        email = make_user(team=teams.team_a).email
+        member = make_user(team=teams.team_a)
+        found = member.email, make_token(member)
     with app.app_context():  # after that request's end, which would find it broken and rebuild
         _break_index(app, how)
+    return found
+
+
+@pytest.mark.parametrize("how", ["missing", "corrupt"])
+def test_a_broken_index_is_rebuilt_and_search_says_so(app, engine, how, login):
+    email, _token = _a_case_in_a_broken_index(app, how)
     client = login(email)
     response = client.get("/zoeken?q=verjaardagen")
     assert response.status_code == 200
@@ -203,13 +210,8 @@ def test_a_broken_index_is_rebuilt_and_search_says_so(app, engine, how, login):
 
 @pytest.mark.parametrize("how", ["missing", "corrupt"])
 def test_the_api_answers_503_in_json_while_the_index_is_rebuilt(app, engine, how, client):
-    with app.test_request_context("/"):
-        teams = make_teams()
-        write_case(teams.colleague, teams.team_a, "Verjaardag", "Een verjaardag in de wijk.")
-        drain()
-        headers = {"Authorization": f"Bearer {make_token(teams.reader)}"}
-    with app.app_context():
-        _break_index(app, how)
+    _email, token = _a_case_in_a_broken_index(app, how)
+    headers = {"Authorization": f"Bearer {token}"}
     response = client.get("/api/v1/search?q=verjaardag", headers=headers)
     assert response.status_code == 503
     body = response.get_json()
