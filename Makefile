@@ -37,12 +37,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# SQLite always; PostgreSQL too when REFLECTIE_TEST_POSTGRES_URL is set (CI sets it).
+# SQLite always; PostgreSQL too when REFLECTIE_TEST_POSTGRES_URL is set (CI sets it), browser
+# tests included (their server then runs on PostgreSQL with the PostgreSQL search engine).
 test: $(VENV)/.installed-test translations lint
 	$(BIN)/python -m pytest --durations=10
 	@if [ -n "$$REFLECTIE_TEST_POSTGRES_URL" ]; then \
 	  echo "== the same suite on PostgreSQL =="; \
-	  REFLECTIE_TEST_DATABASE_URL="$$REFLECTIE_TEST_POSTGRES_URL" $(BIN)/python -m pytest -m "not browser"; \
+	  REFLECTIE_TEST_DATABASE_URL="$$REFLECTIE_TEST_POSTGRES_URL" $(BIN)/python -m pytest; \
 	fi
 
 # Known vulnerabilities with a fix in the installed packages (pip-audit, fails on those), and

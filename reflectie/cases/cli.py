@@ -285,15 +285,11 @@ def _date_cases(dates: list[dict[str, Any]]) -> None:
         .values(created_at=bindparam("created"), updated_at=bindparam("updated")),
         dates,
     )
-    ids = [d["case_id"] for d in dates]
+    revisions = CaseRevision.__table__
     db.session.execute(
-        update(CaseRevision)
-        .where(CaseRevision.case_id.in_(ids))
-        .values(
-            created_at=select(Case.created_at)
-            .where(Case.id == CaseRevision.case_id)
-            .scalar_subquery()
-        ),
-        execution_options={"synchronize_session": False},
+        update(revisions)
+        .where(revisions.c.case_id == bindparam("cid"))
+        .values(created_at=bindparam("created")),
+        [{"cid": d["case_id"], "created": d["created"]} for d in dates],
     )
     dates.clear()

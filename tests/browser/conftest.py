@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,9 @@ from werkzeug.serving import make_server
 from reflectie import create_app
 from reflectie.cli import init_database
 from reflectie.db import db
+from reflectie.search.services import ensure_index
 from tests.browser.support import Account, ConsoleWatch, LiveServer
-from tests.conftest import TEST_CONFIG, require
+from tests.conftest import TEST_CONFIG, postgres_database, require
 from tests.factories import PASSWORD, make_org, make_team, make_user, new_totp_secret
 
 CHROMIUM = "/usr/bin/chromium"
@@ -86,19 +88,33 @@ def browser_context_args(
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real app on 127.0.0.1 and a free port, with CSRF on (real forms carry the token)."""
+    """The real app on 127.0.0.1 and a free port, with CSRF on (real forms carry the token):
+    on SQLite with Whoosh, or in the PostgreSQL pass on a database of its own with the
+    PostgreSQL search engine."""
     instance = tmp_path_factory.mktemp("browser-instance")
+    server_url = os.environ.get("REFLECTIE_TEST_DATABASE_URL")
+    with (
+        postgres_database(server_url)
+        if server_url
+        else nullcontext(f"sqlite:///{instance / 'browser.sqlite3'}")
+    ) as url:
+        yield from _serve(instance, url, "postgres" if server_url else "whoosh")
+
+
+def _serve(instance: Path, database_url: str, search_backend: str) -> Iterator[LiveServer]:
     app = create_app(
         {
             **TEST_CONFIG,
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
-            "DATABASE_URL": f"sqlite:///{instance / 'browser.sqlite3'}",
+            "DATABASE_URL": database_url,
             "INSTANCE_PATH": str(instance),
+            "SEARCH_BACKEND": search_backend,
         }
     )
     with app.app_context():
         init_database()
+        ensure_index()  # as `reflectie init` does
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
