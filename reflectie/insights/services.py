@@ -229,6 +229,8 @@ class OrganisationInsights:
     # Over the teams whose case count is shown: with a hidden team in them, a kwestie counted
     # more often than the shown teams have cases would show that team's count.
     kwesties: dict[int, int | None] = field(default_factory=dict)
+    # Kwesties of five or more withheld as well ("verborgen"), see _withheld.
+    withheld: set[int] = field(default_factory=set)
 
 
 def _shown(count: int) -> int | None:
@@ -237,6 +239,20 @@ def _shown(count: int) -> int | None:
 
 def _total(cells: list[int | None]) -> Total:
     return Total(sum(c for c in cells if c is not None), exact=None not in cells)
+
+
+def _withheld(counts: dict[int, int], cases: int) -> set[int]:
+    """Every case has a kwestie, so the kwesties hidden as "< 5" add up to at least the cases
+    less the shown kwesties' counts: with one hidden and a gap of 4 its count would be exact,
+    and any gap above what the other hidden ones could hold proves one of them above zero.
+    Then the smallest shown kwestie is withheld too; an unknown count of five or more absorbs
+    any gap."""
+    small = [n for n, c in counts.items() if c < SMALL]
+    shown = [n for n, c in counts.items() if c >= SMALL]
+    gap = cases - sum(counts[n] for n in shown)
+    if not small or not shown or gap <= (SMALL - 1) * (len(small) - 1):
+        return set()
+    return {min(shown, key=lambda n: (counts[n], n))}
 
 
 def organisation_insights(
@@ -275,11 +291,13 @@ def organisation_insights(
     ]
     shown = {row.team.id for row in rows if row.cases is not None}
     kwesties = Counter(k for f in facts if f.team_id in shown for k in f.kwesties)
+    counts = {n: kwesties[n] for n in range(1, 8)}
     return OrganisationInsights(
         quarters=quarters,
         teams=rows,
         cases=_total([row.cases for row in rows]),
         held=_total([row.held for row in rows]),
         open_actions=_total([row.open_actions for row in rows]),
-        kwesties={n: _shown(kwesties[n]) for n in range(1, 8)},
+        kwesties={n: _shown(c) for n, c in counts.items()},
+        withheld=_withheld(counts, sum(cases_per_team[t] for t in shown)),
     )

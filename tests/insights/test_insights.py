@@ -324,3 +324,26 @@ def test_no_hidden_count_can_be_worked_out_from_a_total_or_the_kwesties(
         assert facts.kwesties[1] == 11
     page = get_page(admin_client, url)
     assert _cells(page.find("tfoot")) == [["Alle teams", "11", "verborgen", "verborgen"]]
+
+
+def test_a_hidden_kwestie_cannot_be_worked_out_from_the_cases_and_the_shown_kwesties(app):
+    """34 cases: kwesties 1 to 6 five times each, kwestie 7 four times. "< 5" for kwestie 7
+    and the 34 cases less the 30 shown would make it exactly 4, so the smallest shown
+    kwestie is withheld as well."""
+    with app.app_context():
+        from reflectie.accounts.models import Organisation
+
+        org = make_org()
+        team = make_team(organisation=org)
+        for kwestie in [n for n in range(1, 7) for _ in range(5)] + [7] * 4:
+            make_case(team=team, kwesties=[kwestie]).created_at = datetime(2026, 2, 10, tzinfo=UTC)
+        db.session.commit()
+        facts = services.organisation_insights(
+            db.session.get(Organisation, org.id),
+            services.period(Quarter(2026, 1), Quarter(2026, 2), today=TODAY),
+        )
+    assert facts.cases == services.Total(34, exact=True)
+    assert (facts.kwesties[7], facts.withheld) == (None, {1})
+    # Hidden kwesties that could hold the gap between them are not pinned down: nothing more.
+    assert services._withheld({1: 8, 2: 3, 3: 2, 4: 0, 5: 0, 6: 0, 7: 0}, cases=12) == set()
+    assert services._withheld({1: 8, 2: 3, 3: 6}, cases=18) == {3}  # 2 would be 4
