@@ -18,10 +18,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _actor() -> Any:
-    """The browser's user, or the token's user on an API route (set before the limit)."""
+    """The token's user on an API route (set before the limit is checked), whatever cookie
+    came along; else the browser's user."""
+    api_user = g.get("api_user")
+    if api_user is not None:
+        return api_user
     if current_user.is_authenticated:
         return current_user._get_current_object()  # type: ignore[attr-defined]
-    return g.get("api_user")
+    return None
 
 
 def _user_key() -> str:
