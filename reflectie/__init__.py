@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     sessions.init_app(app)
+    security.guard_input(app)
     templating.init_app(app)
     search.init_app(app)
     for register_search in (

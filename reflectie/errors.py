@@ -159,7 +159,7 @@ def error_response(
     return page, status
 
 
-SECRET_FIELDS = ("csrf_token", "password", "wachtwoord", "code", "token", "secret")
+SECRET_FIELDS = ("csrf_token", "password", "wachtwoord", "confirm", "code", "token", "secret")
 
 
 def _typed_text() -> list[tuple[str, str]]:

@@ -407,3 +407,18 @@ def test_a_replacement_character_typed_in_a_plain_form_is_kept(app, world):
     case_id = int(re.search(r"/casussen/(\d+)", response.location).group(1))
     with app.app_context():
         assert db.session.get(Case, case_id).title == "Casus \ufffd vraagteken"
+
+
+def test_json_nested_thousands_deep_is_refused_not_a_server_error(app, world):
+    deep = "[" * 5000 + "]" * 5000
+    response = app.test_client().post(
+        "/api/v1/cases",
+        data=deep,
+        content_type="application/json",
+        headers={"Authorization": "Bearer x"},
+    )
+    assert response.status_code == 400
+    assert response.json["message"]
+    anonymous = app.test_client().post("/api/v1/cases", data="\"a\\u0000b\"",
+                                       content_type="application/json")  # fmt: skip
+    assert anonymous.status_code == 401  # who is asking comes first
