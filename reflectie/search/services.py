@@ -514,18 +514,20 @@ def rebuild_index(
 
 
 def index_status() -> dict[str, Any]:
-    """For monitoring (R-29): usable or not, and how many changes wait in the outbox."""
+    """For monitoring (R-29), on public endpoints: usable or not, and whether changes wait in
+    the outbox ("lagging"), never how many (that would tell outsiders when people write;
+    `reflectie search check` says). "rebuilding" only from the process that rebuilds; the
+    others say "unavailable" meanwhile."""
     backend = get_backend()
-    pending = pending_count()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if is_rebuilding(app):
         state = "rebuilding"
     elif not backend.usable():
         state = "unavailable"
     else:
-        state = "lagging" if pending else "ok"
+        state = "lagging" if pending_count() else "ok"
     db.session.rollback()
-    return {"index": state, "backend": backend.name, "pending": pending}
+    return {"index": state, "backend": backend.name}
 
 
 def ensure_index() -> bool:
