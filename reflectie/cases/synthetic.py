@@ -169,7 +169,8 @@ def synthetic_teams(cases: int, seed: int = 1) -> list[SyntheticTeam]:
                 SyntheticMember(
                     email=f"{_slug(first)}.{_slug(last)}.{m + 1}@{slug}.bench",
                     name=f"{first} {last}",
-                    handle=f"{_slug(first).replace('-', '')}{n + 1}x{m + 1}",
+                    # As unique as the address (another --seed may pick other names).
+                    handle=f"{_slug(first + last).replace('-', '')[:28]}{n + 1}x{m + 1}",
                     role=role,
                 )
             )

@@ -294,3 +294,14 @@ def test_synthetic_teams_scale_with_the_cases():
     assert max(Counter(t.organisation_slug for t in teams).values()) <= 14
     assert teams[0].name == "Wijkteam Noord"
     assert teams[5].name == "Wijkteam Noord-Oost"
+
+
+def test_members_of_other_seeds_never_share_a_handle():
+    """Seeding again with another --seed into the same database adds other members: a handle
+    belongs to one address, whichever seed made it."""
+    owners: dict[str, set[str]] = {}
+    for seed in range(1, 21):
+        for team in synthetic_teams(2000, seed):
+            for member in team.members:
+                owners.setdefault(member.handle, set()).add(member.email)
+    assert all(len(emails) == 1 for emails in owners.values())
