@@ -861,7 +861,10 @@ def _show_invite(notification: Notification, reader: User) -> Shown | None:
     return Shown(text=str(text), url=url_for("threads.community", community_slug=community.slug))
 
 
-_POST_LOADS = (joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.community))
+_POST_LOADS = (
+    joinedload(Post.author).lazyload(User.memberships),  # its name only, not its teams
+    joinedload(Post.thread).joinedload(Thread.community),
+)
 for _kind, _message in (
     (MENTION_KIND, _l("%(name)s noemde u in „%(title)s” (%(community)s).")),
     (REPLY, _l("%(name)s reageerde in „%(title)s” (%(community)s).")),
