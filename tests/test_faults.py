@@ -102,7 +102,7 @@ def test_a_full_disk_keeps_the_typed_text_and_writes_nothing(app, login, member,
         response = client.post(
             f"/teams/{member['slug']}/casussen/nieuw",
             data={"title": "Volle schijf", "situation": situation, "action": "save",
-                  "password": "geheim-wachtwoord"},
+                  "password": "geheim-wachtwoord", "confirm": "herhaald-wachtwoord"},
         )  # fmt: skip
     assert response.status_code == 503
     page = parse(response.text)
@@ -110,6 +110,7 @@ def test_a_full_disk_keeps_the_typed_text_and_writes_nothing(app, login, member,
     assert situation in carried
     assert "Volle schijf" in carried
     assert "geheim-wachtwoord" not in response.text
+    assert "herhaald-wachtwoord" not in response.text  # the repeat field of a password form
     with app.app_context():
         assert _counts() == before
         assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
