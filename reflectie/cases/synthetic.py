@@ -10,14 +10,13 @@ texts for a given seed are the same whether or not the cases are spread over tea
 from __future__ import annotations
 
 import random
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reflectie.cases.services import CaseInput
 from reflectie.permissions import Role
+from reflectie.threads.services import slugify
 
 PEOPLE = [
     "mevrouw A.",
@@ -124,11 +123,6 @@ LAST_NAMES = [
 ]  # fmt: skip
 
 
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-
-
 @dataclass(frozen=True)
 class SyntheticMember:
     email: str
@@ -160,17 +154,17 @@ def synthetic_teams(cases: int, seed: int = 1) -> list[SyntheticTeam]:
         org_number, wijk = divmod(n, len(WIJKEN))
         rounds, gemeente_number = divmod(org_number, len(GEMEENTEN))
         gemeente = GEMEENTEN[gemeente_number] + (f" {rounds + 1}" if rounds else "")
-        slug = f"{_slug(gemeente)}-{_slug(WIJKEN[wijk])}"
+        slug = f"{slugify(gemeente)}-{slugify(WIJKEN[wijk])}"
         members = []
         for m in range(rng.randint(3, 6)):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             role = Role.LEERCOACH if m == 0 else Role.TEAMLEIDER if m == 1 else Role.LID
             members.append(
                 SyntheticMember(
-                    email=f"{_slug(first)}.{_slug(last)}.{m + 1}@{slug}.bench",
+                    email=f"{slugify(first)}.{slugify(last)}.{m + 1}@{slug}.bench",
                     name=f"{first} {last}",
                     # As unique as the address (another --seed may pick other names).
-                    handle=f"{_slug(first + last).replace('-', '')[:28]}{n + 1}x{m + 1}",
+                    handle=f"{slugify(first + last).replace('-', '')[:28]}{n + 1}x{m + 1}",
                     role=role,
                 )
             )
@@ -178,7 +172,7 @@ def synthetic_teams(cases: int, seed: int = 1) -> list[SyntheticTeam]:
             SyntheticTeam(
                 slug=slug,
                 name=f"Wijkteam {WIJKEN[wijk]}",
-                organisation_slug=_slug(gemeente),
+                organisation_slug=slugify(gemeente),
                 organisation_name=f"Sociale wijkteams {gemeente}",
                 members=tuple(members),
                 weight=rng.uniform(0.5, 1.5),
