@@ -26,6 +26,7 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
     message: Any = _l("Dit verzoek kan niet worden verwerkt.")
+    keeps_input = False  # the error page shows what was typed (as after a failed save)
 
     def __init__(self, message: Any = None, *, fields: dict[str, list[str]] | None = None):
         super().__init__(message or self.message)
@@ -133,8 +134,10 @@ def error_response(
     message: Any = None,
     fields: dict[str, list[str]] | None = None,
     details: dict[str, Any] | None = None,
+    keeps_input: bool = False,
 ) -> ResponseReturnValue:
-    """Render the Dutch error page or the JSON error object, with the request id."""
+    """Render the Dutch error page or the JSON error object, with the request id. The page
+    shows what was typed after a server error, or when `keeps_input` says so."""
     title, default_message = HTTP_MESSAGES.get(status, HTTP_MESSAGES[500 if status >= 500 else 400])
     message = str(message or default_message)
     request_id = g.get("request_id", "")
@@ -154,7 +157,7 @@ def error_response(
         title=title,
         message=message,
         request_id=request_id,
-        carried=_typed_text() if status >= 500 or code == "unreadable_text" else [],
+        carried=_typed_text() if status >= 500 or keeps_input else [],
     )
     return page, status
 
@@ -198,7 +201,12 @@ def init_app(app: Flask) -> None:
         db.session.rollback()  # nothing half-written survives a refused request
         _run_after_rollback()
         return error_response(
-            err.status, code=err.code, message=err.message, fields=err.fields, details=details
+            err.status,
+            code=err.code,
+            message=err.message,
+            fields=err.fields,
+            details=details,
+            keeps_input=err.keeps_input,
         )
 
     @app.errorhandler(StaleDataError)

@@ -48,6 +48,7 @@ def _protect_forms() -> None:
 class UnreadableText(DomainError):
     status = 400
     code = "unreadable_text"
+    keeps_input = True
     message = _l(
         "Uw invoer bevat tekens die geen gewone tekst zijn (een nulteken of onleesbare bytes). "
         "Haal ze weg of typ die tekst opnieuw, en probeer het nog eens."
