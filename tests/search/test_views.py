@@ -105,6 +105,28 @@ def test_the_api(world, client):
     assert client.get("/api/v1/search?q=x&page=0", headers=headers).status_code == 422
 
 
+def test_while_the_index_is_behind_page_and_api_show_the_checked_hits_without_counts(
+    world, login, client, monkeypatch
+):
+    """More changes waiting than a search can mask: the page says so and drops the facets and
+    the count, the API says `index_behind` and gives no facets; the hits are still there."""
+    from reflectie.search import services
+
+    monkeypatch.setattr(services, "PENDING_LIMIT", 1)
+    monkeypatch.setattr(services, "_catch_up", lambda _user: {"case:999999"})
+    page = get_page(login(world["email"]), "/zoeken?q=schulden")
+    text = text_of(page)
+    assert "loopt even achter" in text
+    assert "Verfijnen" not in text
+    assert "2 resultaten" not in text
+    assert len(page.select("li.result")) == 2
+    headers = {"Authorization": f"Bearer {world['token']}"}
+    body = client.get("/api/v1/search?q=schulden", headers=headers).get_json()
+    assert (body["index_behind"], body["facets"], body["total"], len(body["results"])) == (
+        True, {}, 2, 2
+    )  # fmt: skip
+
+
 def test_the_api_answers_404_for_similar_cases_of_a_case_you_cannot_read(world, client, app):
     headers = {"Authorization": f"Bearer {world['token']}"}
     with app.test_request_context("/"):
